@@ -1,0 +1,263 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from columns.markup import render_markdown, validate_markdown_source
+
+
+class MarkdownField(models.TextField):
+    """Markdown source; its rendered twin is the `<name>_html` field next to it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [validate_markdown_source])
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("validators", None)
+        return name, "django.db.models.TextField", args, kwargs
+
+
+class Series(models.Model):
+    title = models.CharField(_("제목"), max_length=200)
+    slug = models.SlugField(_("주소 이름"), max_length=200, unique=True, allow_unicode=True)
+    description = MarkdownField(_("소개"), blank=True)
+    description_html = models.TextField(editable=False, blank=True)
+    author_name = models.CharField(_("필명"), max_length=100)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("작성자 계정"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="series",
+    )
+    created_at = models.DateTimeField(_("만든 때"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("고친 때"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("연재")
+        verbose_name_plural = _("연재")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("columns:series", kwargs={"slug": self.slug})
+
+
+class Volume(models.Model):
+    """A brunchbook: a numbered volume grouping some of a series' episodes."""
+
+    series = models.ForeignKey(
+        Series, verbose_name=_("연재"), on_delete=models.CASCADE, related_name="volumes"
+    )
+    number = models.PositiveSmallIntegerField(_("권 번호"))
+    title = models.CharField(_("책 제목"), max_length=200)
+
+    class Meta:
+        verbose_name = _("브런치북(권)")
+        verbose_name_plural = _("브런치북(권)")
+        ordering = ["series", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "number"], name="volume_unique_number_per_series"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Episodes a reader may see: published and whose time has come."""
+        return self.filter(status=Episode.Status.PUBLISHED, publish_at__lte=now or timezone.now())
+
+    def visible_to(self, user):
+        """Everything for staff (previews), published episodes for everyone else."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        return self.published()
+
+
+class Episode(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("초안")
+        PUBLISHED = "published", _("발행")
+
+    series = models.ForeignKey(
+        Series, verbose_name=_("연재"), on_delete=models.PROTECT, related_name="episodes"
+    )
+    number = models.PositiveIntegerField(
+        _("회차"), help_text=_("제목에 붙는 연재 번호(예: 48화)")
+    )
+    volume = models.ForeignKey(
+        Volume,
+        verbose_name=_("브런치북(권)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="episodes",
+    )
+    volume_position = models.PositiveSmallIntegerField(
+        _("권 안의 순서"), null=True, blank=True, help_text=_("브런치북 안에서 몇 번째 글인지")
+    )
+    headline = models.CharField(_("제목"), max_length=200)
+    subtitle = models.CharField(_("부제"), max_length=300, blank=True)
+    intro = MarkdownField(_("들어가는 말"), blank=True)
+    intro_html = models.TextField(editable=False, blank=True)
+    closing = MarkdownField(_("맺음말"), blank=True)
+    closing_html = models.TextField(editable=False, blank=True)
+    keywords = TaggableManager(_("키워드"), blank=True, help_text=_("쉼표로 구분합니다."))
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        _("발행 시각"),
+        null=True,
+        blank=True,
+        help_text=_("미래 시각이면 그때 공개됩니다(예약 발행). 비워 두고 발행하면 지금입니다."),
+    )
+    comments_enabled = models.BooleanField(_("댓글 받기"), default=True)
+    created_at = models.DateTimeField(_("만든 때"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("고친 때"), auto_now=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("회차")
+        verbose_name_plural = _("회차")
+        ordering = ["series", "-number"]
+        get_latest_by = "publish_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "number"], name="episode_unique_number_per_series"
+            ),
+            models.UniqueConstraint(
+                fields=["volume", "volume_position"],
+                condition=Q(volume__isnull=False, volume_position__isnull=False),
+                name="episode_unique_position_per_volume",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="episode_number_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="episode_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(publish_at__isnull=False),
+                name="episode_published_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "publish_at"], name="episode_visibility")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """The title as the column prints it: `시리즈-48(헤드라인)`. Needs `series` loaded."""
+        return f"{self.series.title}-{self.number}({self.headline})"
+
+    def save(self, *args, **kwargs):
+        self.intro_html = render_markdown(self.intro)
+        self.closing_html = render_markdown(self.closing)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "columns:episode", kwargs={"series_slug": self.series.slug, "number": self.number}
+        )
+
+    def is_published(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.PUBLISHED and self.publish_at is not None and (
+            self.publish_at <= now
+        )
+
+    def is_scheduled(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.PUBLISHED and self.publish_at is not None and (
+            self.publish_at > now
+        )
+
+    def previous_published(self):
+        """The published episode before this one in its series (one query)."""
+        return (
+            Episode.objects.published()
+            .filter(series_id=self.series_id, number__lt=self.number)
+            .order_by("-number")
+            .only("number", "headline", "series_id")
+            .first()
+        )
+
+    def next_published(self):
+        """The published episode after this one in its series (one query)."""
+        return (
+            Episode.objects.published()
+            .filter(series_id=self.series_id, number__gt=self.number)
+            .order_by("number")
+            .only("number", "headline", "series_id")
+            .first()
+        )
+
+
+class Commentary(models.Model):
+    """One paragraph of the author's 논평; it may answer one of the episode's articles."""
+
+    episode = models.ForeignKey(
+        Episode, verbose_name=_("회차"), on_delete=models.CASCADE, related_name="commentary"
+    )
+    position = models.PositiveSmallIntegerField(_("순서"))
+    source_article = models.ForeignKey(
+        "articles.SourceArticle",
+        verbose_name=_("답하는 기사"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commentary",
+    )
+    body = MarkdownField(_("본문"))
+    body_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("논평 문단")
+        verbose_name_plural = _("논평 문단")
+        ordering = ["episode", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "position"], name="commentary_unique_position_per_episode"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="commentary_position_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.body[:40]}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if (
+            self.source_article_id is not None
+            and self.source_article.episode_id != self.episode_id
+        ):
+            raise ValidationError(
+                {"source_article": _("같은 회차에 실린 기사만 고를 수 있습니다.")}
+            )

@@ -1,0 +1,21 @@
+from django.urls import path, register_converter
+
+from columns import views
+from columns.converters import UnicodeSlugConverter
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+app_name = "columns"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("series/", views.SeriesListView.as_view(), name="series_list"),
+    path("series/<uslug:slug>/", views.SeriesDetailView.as_view(), name="series"),
+    path(
+        "series/<uslug:series_slug>/<int:number>/",
+        views.EpisodeDetailView.as_view(),
+        name="episode",
+    ),
+    path("keywords/<uslug:slug>/", views.KeywordView.as_view(), name="keyword"),
+    path("outlets/<uslug:slug>/", views.OutletView.as_view(), name="outlet"),
+]

@@ -1,0 +1,137 @@
+"""Public pages: thin views over the published-only querysets in columns.models."""
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from articles.models import Outlet, SourceArticle
+from columns.models import Commentary, Episode, Series
+
+
+class PublicEpisodeListMixin:
+    """Every public list of episodes: published only, newest first, paginated.
+
+    Lists show published episodes even to staff; previews of drafts and
+    scheduled episodes happen on the episode page itself.
+    """
+
+    paginate_by = settings.EPISODES_PER_PAGE
+    context_object_name = "episodes"
+
+    def published_episodes(self):
+        return (
+            Episode.objects.published()
+            .select_related("series")
+            .prefetch_related("keywords")
+            .order_by("-publish_at", "-number")
+        )
+
+
+class HomeView(PublicEpisodeListMixin, ListView):
+    template_name = "columns/home.html"
+
+    def get_queryset(self):
+        return self.published_episodes()
+
+
+class SeriesListView(ListView):
+    template_name = "columns/series_list.html"
+    context_object_name = "series_list"
+    paginate_by = settings.EPISODES_PER_PAGE
+
+    def get_queryset(self):
+        now = timezone.now()
+        published = Q(episodes__status=Episode.Status.PUBLISHED, episodes__publish_at__lte=now)
+        return (
+            Series.objects.annotate(
+                published_count=Count("episodes", filter=published),
+            )
+            .filter(published_count__gt=0)
+            .order_by("title")
+        )
+
+
+class SeriesDetailView(PublicEpisodeListMixin, ListView):
+    template_name = "columns/series_detail.html"
+
+    def get_queryset(self):
+        self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
+        return self.published_episodes().filter(series=self.series).order_by("-number")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(series=self.series, **kwargs)
+
+
+class KeywordView(PublicEpisodeListMixin, ListView):
+    template_name = "columns/keyword.html"
+
+    def get_queryset(self):
+        self.keyword = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return self.published_episodes().filter(keywords=self.keyword)
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object_list.exists():
+            raise Http404("No published episode has this keyword.")
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(keyword=self.keyword, **kwargs)
+
+
+class OutletView(PublicEpisodeListMixin, ListView):
+    template_name = "columns/outlet.html"
+
+    def get_queryset(self):
+        self.outlet = get_object_or_404(Outlet, slug=self.kwargs["slug"])
+        return self.published_episodes().filter(articles__outlet=self.outlet).distinct()
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object_list.exists():
+            raise Http404("No published episode cites this outlet.")
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(outlet=self.outlet, **kwargs)
+
+
+class EpisodeDetailView(DetailView):
+    """One episode, whole; staff may preview drafts and scheduled episodes."""
+
+    template_name = "columns/episode_detail.html"
+    context_object_name = "episode"
+
+    def get_queryset(self):
+        return (
+            Episode.objects.visible_to(self.request.user)
+            .select_related("series", "volume")
+            .prefetch_related(
+                Prefetch(
+                    "articles", queryset=SourceArticle.objects.select_related("outlet")
+                ),
+                Prefetch(
+                    "commentary", queryset=Commentary.objects.select_related("source_article")
+                ),
+                "keywords",
+            )
+        )
+
+    def get_object(self, queryset=None):
+        queryset = queryset if queryset is not None else self.get_queryset()
+        return get_object_or_404(
+            queryset, series__slug=self.kwargs["series_slug"], number=self.kwargs["number"]
+        )
+
+    def get_context_data(self, **kwargs):
+        episode = self.object
+        return super().get_context_data(
+            is_preview=not episode.is_published(),
+            previous_episode=episode.previous_published(),
+            next_episode=episode.next_published(),
+            **kwargs,
+        )

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "연재 관리"
+admin.site.site_title = "연재 관리"
+admin.site.index_title = "편집실"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("columns.urls")),
+]
