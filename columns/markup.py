@@ -98,5 +98,7 @@ def render_markdown(text: str) -> str:
 def render_plain_text(text: str, *, rel: str = READER_REL) -> str:
     """Plain text (a reader's comment) → escaped paragraphs, line breaks kept, URLs linked."""
     paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    html = "".join(f"<p>{escape(p.strip(chr(10))).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    html = "".join(
+        f"<p>{escape(p.strip(chr(10))).replace(chr(10), '<br>')}</p>" for p in paragraphs
+    )
     return sanitize_html(html, rel=rel)

@@ -99,9 +99,7 @@ class Episode(models.Model):
     series = models.ForeignKey(
         Series, verbose_name=_("연재"), on_delete=models.PROTECT, related_name="episodes"
     )
-    number = models.PositiveIntegerField(
-        _("회차"), help_text=_("제목에 붙는 연재 번호(예: 48화)")
-    )
+    number = models.PositiveIntegerField(_("회차"), help_text=_("제목에 붙는 연재 번호(예: 48화)"))
     volume = models.ForeignKey(
         Volume,
         verbose_name=_("브런치북(권)"),
@@ -184,14 +182,18 @@ class Episode(models.Model):
 
     def is_published(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.status == self.Status.PUBLISHED and self.publish_at is not None and (
-            self.publish_at <= now
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and (self.publish_at <= now)
         )
 
     def is_scheduled(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.status == self.Status.PUBLISHED and self.publish_at is not None and (
-            self.publish_at > now
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and (self.publish_at > now)
         )
 
     def previous_published(self):
@@ -254,10 +256,7 @@ class Commentary(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        if (
-            self.source_article_id is not None
-            and self.source_article.episode_id != self.episode_id
-        ):
+        if self.source_article_id is not None and self.source_article.episode_id != self.episode_id:
             raise ValidationError(
                 {"source_article": _("같은 회차에 실린 기사만 고를 수 있습니다.")}
             )

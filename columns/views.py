@@ -111,9 +111,7 @@ class EpisodeDetailView(DetailView):
             Episode.objects.visible_to(self.request.user)
             .select_related("series", "volume")
             .prefetch_related(
-                Prefetch(
-                    "articles", queryset=SourceArticle.objects.select_related("outlet")
-                ),
+                Prefetch("articles", queryset=SourceArticle.objects.select_related("outlet")),
                 Prefetch(
                     "commentary", queryset=Commentary.objects.select_related("source_article")
                 ),

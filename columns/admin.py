@@ -1,0 +1,146 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import SourceArticle
+from columns import services
+from columns.models import Commentary, Episode, Series, Volume
+
+# Positions move out of the way to here while an inline is being renumbered,
+# so that swapping 1 and 2 never trips the unique constraint half-way.
+_PARKING_POSITION = 30_000
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "author_name", "slug", "updated_at"]
+    search_fields = ["title", "author_name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["author"]
+
+
+@admin.register(Volume)
+class VolumeAdmin(admin.ModelAdmin):
+    list_display = ["title", "series", "number"]
+    list_filter = ["series"]
+    list_select_related = ["series"]
+    search_fields = ["title", "series__title"]
+    autocomplete_fields = ["series"]
+
+
+class SourceArticleInline(admin.StackedInline):
+    model = SourceArticle
+    extra = 0
+    min_num = 1
+    fields = [("position", "published_on"), "headline", ("outlet", "url"), "summary"]
+    autocomplete_fields = ["outlet"]
+    ordering = ["position"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else 2  # a new episode usually cites three articles
+
+
+class CommentaryInline(admin.StackedInline):
+    model = Commentary
+    extra = 0
+    fields = [("position", "source_article"), "body"]
+    ordering = ["position"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else 3
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source_article":
+            # Only this episode's own articles; a new episode has none saved yet.
+            object_id = request.resolver_match.kwargs.get("object_id", "")
+            kwargs["queryset"] = (
+                SourceArticle.objects.filter(episode_id=object_id).order_by("position")
+                if str(object_id).isdigit()
+                else SourceArticle.objects.none()
+            )
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.help_text = _("기사를 먼저 저장하면 이 회차의 기사 중에서 고를 수 있습니다.")
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Episode)
+class EpisodeAdmin(admin.ModelAdmin):
+    list_display = ["headline", "series", "number", "status_label", "publish_at", "preview_link"]
+    list_display_links = ["headline"]
+    list_filter = ["status", "series", ("publish_at", admin.DateFieldListFilter)]
+    list_select_related = ["series"]
+    search_fields = ["headline", "subtitle", "series__title", "=number"]
+    autocomplete_fields = ["series", "volume"]
+    date_hierarchy = "publish_at"
+    inlines = [SourceArticleInline, CommentaryInline]
+    readonly_fields = ["preview_link", "created_at", "updated_at"]
+    actions = ["publish_now", "back_to_draft"]
+    fieldsets = [
+        (None, {"fields": [("series", "number"), "headline", "subtitle", "keywords"]}),
+        (_("본문"), {"fields": ["intro", "closing"]}),
+        (_("발행"), {"fields": [("status", "publish_at"), "comments_enabled", "preview_link"]}),
+        (
+            _("브런치북"),
+            {"fields": [("volume", "volume_position")], "classes": ["collapse"]},
+        ),
+        (_("기록"), {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("series")
+
+    @admin.display(description=_("상태"), ordering="status")
+    def status_label(self, episode: Episode) -> str:
+        if episode.is_scheduled():
+            return _("예약됨")
+        return episode.get_status_display()
+
+    @admin.display(description=_("보기"))
+    def preview_link(self, episode: Episode) -> str:
+        if not episode.pk:
+            return "—"
+        label = _("사이트에서 보기") if episode.is_published() else _("미리보기")
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', episode.get_absolute_url(), label
+        )
+
+    def view_on_site(self, episode: Episode) -> str:
+        return episode.get_absolute_url()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model in (SourceArticle, Commentary):
+            moving = [
+                f.instance.pk
+                for f in formset.initial_forms
+                if f.instance.pk and (f in formset.deleted_forms or "position" in f.changed_data)
+            ]
+            for offset, pk in enumerate(moving):
+                formset.model.objects.filter(pk=pk).update(position=_PARKING_POSITION + offset)
+        super().save_formset(request, form, formset, change)
+
+    @admin.action(description=_("선택한 회차를 지금 발행"), permissions=["change"])
+    def publish_now(self, request, queryset):
+        with transaction.atomic():
+            for episode in queryset:
+                services.episode_publish(episode=episode, when=timezone.now())
+        self.message_user(request, _("%d개 회차를 발행했습니다.") % len(queryset), messages.SUCCESS)
+
+    @admin.action(description=_("선택한 회차를 초안으로 되돌리기"), permissions=["change"])
+    def back_to_draft(self, request, queryset):
+        with transaction.atomic():
+            for episode in queryset:
+                services.episode_unpublish(episode=episode)
+        self.message_user(
+            request, _("%d개 회차를 초안으로 되돌렸습니다.") % len(queryset), messages.SUCCESS
+        )
+
+
+@admin.register(Commentary)
+class CommentaryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "episode", "position", "source_article"]
+    list_select_related = ["episode__series", "source_article"]
+    search_fields = ["body", "episode__headline"]
+    autocomplete_fields = ["episode", "source_article"]
