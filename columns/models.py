@@ -18,7 +18,7 @@ class MarkdownField(models.TextField):
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
+        name, _path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)
         return name, "django.db.models.TextField", args, kwargs
 
@@ -161,24 +161,24 @@ class Episode(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def title(self) -> str:
-        """The title as the column prints it: `시리즈-48(헤드라인)`. Needs `series` loaded."""
-        return f"{self.series.title}-{self.number}({self.headline})"
-
     def save(self, *args, **kwargs):
         self.intro_html = render_markdown(self.intro)
         self.closing_html = render_markdown(self.closing)
         super().save(*args, **kwargs)
 
-    def clean(self):
-        if self.status == self.Status.PUBLISHED and self.publish_at is None:
-            self.publish_at = timezone.now()
-
     def get_absolute_url(self) -> str:
         return reverse(
             "columns:episode", kwargs={"series_slug": self.series.slug, "number": self.number}
         )
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+
+    @property
+    def title(self) -> str:
+        """The title as the column prints it: `시리즈-48(헤드라인)`. Needs `series` loaded."""
+        return f"{self.series.title}-{self.number}({self.headline})"
 
     def is_published(self, now=None) -> bool:
         now = now or timezone.now()
