@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from columns.markup import render_markdown, validate_markdown_source
+from columns.markup import render_markdown, render_plain_text, validate_markdown_source
 
 
 class MarkdownField(models.TextField):
@@ -260,3 +260,71 @@ class Commentary(models.Model):
             raise ValidationError(
                 {"source_article": _("같은 회차에 실린 기사만 고를 수 있습니다.")}
             )
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Comment.Status.PENDING)
+
+
+class Comment(models.Model):
+    """A reader's comment; nothing shows until a moderator approves it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("검토 대기")
+        APPROVED = "approved", _("승인")
+        REJECTED = "rejected", _("거절")
+        SPAM = "spam", _("스팸")
+
+    episode = models.ForeignKey(
+        Episode, verbose_name=_("회차"), on_delete=models.CASCADE, related_name="comments"
+    )
+    name = models.CharField(_("이름"), max_length=50)
+    email = models.EmailField(_("이메일"), blank=True, help_text=_("공개되지 않습니다."))
+    body = models.TextField(_("내용"))
+    body_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    held_reason = models.CharField(_("보류 이유"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("작성 시각"), default=timezone.now, db_index=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("처리한 사람"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(_("처리 시각"), null=True, blank=True)
+    # Only a keyed hash of the address: enough to rate-limit and spot a flood
+    # from one sender, useless for finding the reader.
+    ip_hash = models.CharField(_("IP 해시"), max_length=64, blank=True, editable=False)
+    user_agent = models.CharField(_("브라우저"), max_length=300, blank=True, editable=False)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("댓글")
+        verbose_name_plural = _("댓글")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected", "spam"]),
+                name="comment_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["episode", "status", "created_at"], name="comment_by_episode"),
+            models.Index(fields=["status", "created_at"], name="comment_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.body[:30]}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_plain_text(self.body)
+        super().save(*args, **kwargs)
