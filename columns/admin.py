@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import SourceArticle
 from columns import services
-from columns.models import Commentary, Episode, Series, Volume
+from columns.models import Comment, Commentary, Episode, Series, Volume
+from columns.moderation import count_links
 
 # Positions move out of the way to here while an inline is being renumbered,
 # so that swapping 1 and 2 never trips the unique constraint half-way.
@@ -144,3 +147,93 @@ class CommentaryAdmin(admin.ModelAdmin):
     list_select_related = ["episode__series", "source_article"]
     search_fields = ["body", "episode__headline"]
     autocomplete_fields = ["episode", "source_article"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """The moderation queue: opens on pending comments, oldest first."""
+
+    list_display = [
+        "excerpt", "name", "episode_link", "age", "link_count", "status", "held_reason",
+    ]  # fmt: skip
+    list_filter = ["status", "episode__series", ("episode", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["episode__series"]
+    search_fields = ["name", "email", "body"]
+    ordering = ["created_at"]
+    actions = ["approve", "reject", "mark_spam"]
+    fields = [
+        "episode_link", "name", "email", "body", "status", "held_reason",
+        "created_at", "moderated_by", "moderated_at", "user_agent",
+    ]  # fmt: skip
+    readonly_fields = [
+        "episode_link", "name", "email", "body", "held_reason",
+        "created_at", "moderated_by", "moderated_at", "user_agent",
+    ]  # fmt: skip
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False  # comments come from readers
+
+    def changelist_view(self, request, extra_context=None):
+        # Open on the queue: no status chosen means "pending".
+        if request.method == "GET" and not any(k.startswith("status") for k in request.GET):
+            if "q" not in request.GET and "e" not in request.GET:
+                return HttpResponseRedirect(f"{request.path}?status__exact=pending")
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("내용"))
+    def excerpt(self, comment: Comment) -> str:
+        return comment.body[:60] + ("…" if len(comment.body) > 60 else "")
+
+    @admin.display(description=_("회차"), ordering="episode")
+    def episode_link(self, comment: Comment) -> str:
+        episode = comment.episode
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{} {}화</a>',
+            episode.get_absolute_url(),
+            episode.series.title,
+            episode.number,
+        )
+
+    @admin.display(description=_("경과"), ordering="created_at")
+    def age(self, comment: Comment) -> str:
+        return _("%(time)s 전") % {"time": timesince(comment.created_at)}
+
+    @admin.display(description=_("링크"))
+    def link_count(self, comment: Comment) -> int:
+        return count_links(comment.body)
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            # Same path as the bulk actions, so who/when are always recorded.
+            new_status = obj.status
+            services.comments_moderate(
+                comments=Comment.objects.filter(pk=obj.pk),
+                status=new_status,
+                moderator=request.user,
+            )
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
+
+    def _moderate(self, request, queryset, status, label):
+        changed = services.comments_moderate(
+            comments=queryset, status=status, moderator=request.user
+        )
+        self.message_user(
+            request,
+            _("댓글 %(count)d개를 %(label)s 처리했습니다.") % {"count": changed, "label": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("선택한 댓글 승인"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.APPROVED, _("승인"))
+
+    @admin.action(description=_("선택한 댓글 거절"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.REJECTED, _("거절"))
+
+    @admin.action(description=_("선택한 댓글을 스팸으로 표시"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.SPAM, _("스팸"))

@@ -1,11 +1,22 @@
 """Writes that touch the column's content, shared by the admin, views and commands."""
 
+import hashlib
+import hmac
+import logging
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from columns.models import Episode
+from columns.models import Comment, Episode
+from columns.moderation import Verdict, judge
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
 
 
 @transaction.atomic
@@ -23,3 +34,130 @@ def episode_unpublish(*, episode: Episode) -> Episode:
     episode.status = Episode.Status.DRAFT
     episode.save(update_fields=["status", "updated_at"])
     return episode
+
+
+# --- Reader comments ------------------------------------------------------------
+
+
+def sender_fingerprint(ip: str) -> str:
+    """A keyed hash of the sender's address: stable for rate limits, not reversible."""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+def comment_rate_limited(*, ip_hash: str) -> bool:
+    """Count this attempt against the sender's window; True when over the limit."""
+    limit, window = settings.COMMENT_RATE_LIMIT
+    key = f"comment-rate:{ip_hash}"
+    cache.add(key, 0, timeout=window)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        attempts = 1
+    return attempts > limit
+
+
+def _status_for(*, email: str, verdict: Verdict) -> str:
+    if verdict.blocked:
+        return Comment.Status.SPAM
+    if verdict.hold_reasons:
+        return Comment.Status.PENDING
+    if (
+        settings.COMMENT_AUTO_APPROVE_KNOWN
+        and email
+        and Comment.objects.approved().filter(email__iexact=email).exists()
+    ):
+        return Comment.Status.APPROVED
+    return Comment.Status.PENDING
+
+
+def comment_submit(
+    *,
+    episode: Episode,
+    name: str,
+    email: str,
+    body: str,
+    ip: str,
+    user_agent: str = "",
+    is_bot: bool = False,
+) -> Comment:
+    """Store a reader's comment with the status the rules give it, in one transaction.
+
+    The caller has already refused what cannot be stored (columns.moderation).
+    Moderators hear of a new pending comment once the row is committed.
+    """
+    verdict = judge(body, name)
+    status = Comment.Status.SPAM if is_bot else _status_for(email=email, verdict=verdict)
+    reasons = list(verdict.hold_reasons)
+    if is_bot:
+        reasons.insert(0, "honeypot")
+    elif verdict.blocked:
+        reasons.insert(0, "blocked word")
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            episode=episode,
+            name=name,
+            email=email,
+            body=body,
+            status=status,
+            held_reason=", ".join(reasons)[:200],
+            ip_hash=sender_fingerprint(ip),
+            user_agent=user_agent[:300],
+        )
+        if status == Comment.Status.PENDING:
+            transaction.on_commit(lambda: notify_moderators(comment=comment))
+    return comment
+
+
+def moderator_emails() -> list[str]:
+    emails = set(settings.COMMENT_NOTIFY_EMAILS)
+    emails.update(
+        User.objects.filter(
+            is_active=True, is_staff=True, groups__name__in=["moderators", "editors"]
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return sorted(emails)
+
+
+def notify_moderators(*, comment: Comment) -> bool:
+    """One message per new pending comment; a mail failure never reaches the reader."""
+    recipients = moderator_emails()
+    if not recipients:
+        return False
+    episode = comment.episode
+    try:
+        send_mail(
+            subject=f"[댓글 검토] {episode.series.title} {episode.number}화: {comment.name}",
+            message=(
+                f"새 댓글이 검토를 기다립니다.\n\n"
+                f"글: {episode.title}\n"
+                f"이름: {comment.name}\n"
+                f"보류 이유: {comment.held_reason or '-'}\n\n"
+                f"{comment.body[:1000]}\n\n"
+                f"관리 화면: {settings.SITE_URL}/admin/columns/comment/{comment.pk}/change/\n"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except Exception:
+        logger.exception("Could not notify moderators of comment %s", comment.pk)
+        return False
+    return True
+
+
+def comments_moderate(*, comments, status: str, moderator) -> int:
+    """Approve, reject or mark as spam a batch of comments; returns how many changed."""
+    now = timezone.now()
+    with transaction.atomic():
+        changed = 0
+        for comment in comments.select_for_update():
+            if comment.status == status:
+                continue
+            comment.status = status
+            comment.moderated_by = moderator
+            comment.moderated_at = now
+            comment.save(update_fields=["status", "moderated_by", "moderated_at"])
+            changed += 1
+    return changed

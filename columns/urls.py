@@ -16,6 +16,11 @@ urlpatterns = [
         views.EpisodeDetailView.as_view(),
         name="episode",
     ),
+    path(
+        "series/<uslug:series_slug>/<int:number>/comments/",
+        views.comment_post,
+        name="comment_post",
+    ),
     path("keywords/<uslug:slug>/", views.KeywordView.as_view(), name="keyword"),
     path("outlets/<uslug:slug>/", views.OutletView.as_view(), name="outlet"),
 ]

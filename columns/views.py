@@ -1,14 +1,18 @@
 """Public pages: thin views over the published-only querysets in columns.models."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet, SourceArticle
+from columns import services
+from columns.forms import CommentForm
 from columns.models import Commentary, Episode, Series
 
 
@@ -127,9 +131,62 @@ class EpisodeDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         episode = self.object
+        kwargs.setdefault("comment_form", CommentForm())
         return super().get_context_data(
             is_preview=not episode.is_published(),
             previous_episode=episode.previous_published(),
             next_episode=episode.next_published(),
+            comments=list(episode.comments.approved().order_by("created_at", "pk")),
             **kwargs,
         )
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The reader's address; behind N trusted proxies, the Nth address from the right."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+        if len(forwarded) >= proxies and forwarded[-proxies]:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_POST
+def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpResponse:
+    """Post/redirect/get for a reader's comment; a refused one re-shows the page with errors."""
+    episode = get_object_or_404(
+        Episode.objects.published().select_related("series"),
+        series__slug=series_slug,
+        number=number,
+    )
+    if not episode.comments_enabled:
+        return render(request, "columns/comments_closed.html", {"episode": episode}, status=403)
+
+    ip = client_ip(request)
+    if services.comment_rate_limited(ip_hash=services.sender_fingerprint(ip)):
+        return render(
+            request, "columns/comment_rate_limited.html", {"episode": episode}, status=429
+        )
+
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        view = EpisodeDetailView()
+        view.setup(request, series_slug=series_slug, number=number)
+        view.object = view.get_object()
+        context = view.get_context_data(object=view.object, comment_form=form)
+        return view.render_to_response(context, status=400)
+
+    comment = services.comment_submit(
+        episode=episode,
+        name=form.cleaned_data["name"],
+        email=form.cleaned_data["email"],
+        body=form.cleaned_data["body"],
+        ip=ip,
+        user_agent=request.headers.get("User-Agent", ""),
+        is_bot=form.is_bot,
+    )
+    if comment.status == comment.Status.APPROVED:
+        messages.success(request, "댓글이 등록되었습니다.")
+    else:
+        messages.success(request, "댓글을 받았습니다. 운영진이 확인한 뒤에 공개됩니다.")
+    return redirect(f"{episode.get_absolute_url()}#comments")

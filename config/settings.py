@@ -170,6 +170,21 @@ MARKDOWN_MAX_LENGTH = 20_000
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# --- Reader comments ---------------------------------------------------------
+# At most this many comments from one address in this many seconds.
+COMMENT_RATE_LIMIT = (env_int("COMMENT_RATE_LIMIT_COUNT", 5), env_int("COMMENT_RATE_LIMIT_SECONDS", 600))
+# A comment containing one of these words (particles attached or not) goes to spam.
+COMMENT_BLOCKED_WORDS = env_list("COMMENT_BLOCKED_WORDS", "바보,멍청이,시발,씨발,개새끼,카지노,바카라,토토사이트")
+# Readers whose email already has an approved comment skip the queue
+# (unless a link, character or word rule holds the comment).
+COMMENT_AUTO_APPROVE_KNOWN = env_bool("COMMENT_AUTO_APPROVE_KNOWN", True)
+# Besides staff in the moderators/editors groups.
+COMMENT_NOTIFY_EMAILS = env_list("COMMENT_NOTIFY_EMAILS")
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none,
+# use the connecting address).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
