@@ -6,3 +6,8 @@ class ColumnsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "columns"
     verbose_name = _("연재")
+
+    def ready(self):
+        from columns import signals
+
+        signals.connect()
