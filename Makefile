@@ -33,6 +33,21 @@ run: install
 	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+## make serve: the production setup (gunicorn, WhiteNoise, DEBUG off) on plain HTTP, locally.
+serve: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py load_demo --admin admin:admin
+	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0 \
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
+
+## make bench: build a 2,000-episode archive in a throw-away database and load it with wrk.
+bench: install-dev
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## make test: lint, migrations check, the whole suite (DATABASE_URL picks the database).
 test: install-dev
 	$(BIN)/ruff check .

@@ -79,7 +79,6 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a writer instead of failing at once, and use WAL so
     # readers never block on one.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -104,6 +103,9 @@ else:
 PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 60 * 60)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/__bench__/")
+
+# Benchmarks only (bench/run.py): serves /__bench__/floor/ from this file when set.
+BENCH_FLOOR_FILE = env_str("BENCH_FLOOR_FILE")
 
 # --- Passwords, sessions ---------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -141,8 +143,10 @@ STORAGES = {
 # --- Security: safe unless told otherwise ---------------------------------------
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies only over HTTPS in production; DJANGO_SECURE_COOKIES=0 for a plain-HTTP
+# production-mode run on loopback (make serve).
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -179,9 +183,14 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # --- Reader comments ---------------------------------------------------------
 # At most this many comments from one address in this many seconds.
-COMMENT_RATE_LIMIT = (env_int("COMMENT_RATE_LIMIT_COUNT", 5), env_int("COMMENT_RATE_LIMIT_SECONDS", 600))
+COMMENT_RATE_LIMIT = (
+    env_int("COMMENT_RATE_LIMIT_COUNT", 5),
+    env_int("COMMENT_RATE_LIMIT_SECONDS", 600),
+)
 # A comment containing one of these words (particles attached or not) goes to spam.
-COMMENT_BLOCKED_WORDS = env_list("COMMENT_BLOCKED_WORDS", "바보,멍청이,시발,씨발,개새끼,카지노,바카라,토토사이트")
+COMMENT_BLOCKED_WORDS = env_list(
+    "COMMENT_BLOCKED_WORDS", "바보,멍청이,시발,씨발,개새끼,카지노,바카라,토토사이트"
+)
 # Readers whose email already has an approved comment skip the queue
 # (unless a link, character or word rule holds the comment).
 COMMENT_AUTO_APPROVE_KNOWN = env_bool("COMMENT_AUTO_APPROVE_KNOWN", True)

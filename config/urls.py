@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,3 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("columns.urls")),
 ]
+
+if settings.BENCH_FLOOR_FILE:
+    from bench.floor import floor_view
+
+    urlpatterns.insert(0, path("__bench__/floor/", floor_view))

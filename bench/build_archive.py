@@ -1,0 +1,130 @@
+"""Build a realistic archive for the benchmark, fast (bulk inserts), in the database
+DATABASE_URL points at. Prints the URLs to measure as JSON."""
+
+import json
+import os
+import random
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from taggit.models import Tag, TaggedItem  # noqa: E402
+
+from articles.models import Outlet, OutletDomain, SourceArticle  # noqa: E402
+from columns.markup import render_markdown, render_plain_text  # noqa: E402
+from columns.models import Comment, Commentary, Episode, Series  # noqa: E402
+
+WORDS = (
+    "반도체 데이터센터 전력 생성형AI 로봇 규제 인재 투자 클라우드 보안 교육 의료 금융 "
+    "자율주행 배터리 통신 저작권 개인정보 스타트업 수출 오픈소스 검색 광고 플랫폼 게임"
+).split()
+
+
+def paragraph(rng: random.Random, sentences: int = 3) -> str:
+    return " ".join(
+        f"{rng.choice(WORDS)}과 {rng.choice(WORDS)}을 둘러싼 논의가 {rng.choice(WORDS)} 쪽으로 "
+        f"번지고 있습니다({rng.randint(1, 999)})."
+        for _ in range(sentences)
+    )
+
+
+def build(episodes: int, seed: int = 48) -> dict:
+    rng = random.Random(seed)
+    series = Series.objects.create(
+        title="벤치마크 저녁 뉴스", slug="bench-evening", author_name="측정지기",
+        description="성능 측정을 위해 만든 가상의 연재입니다.",
+    )  # fmt: skip
+    outlets = []
+    for i in range(30):
+        outlet = Outlet.objects.create(name=f"가상언론{i:02d}", slug=f"bench-outlet-{i}")
+        OutletDomain.objects.create(outlet=outlet, domain=f"news{i}.example.com")
+        outlets.append(outlet)
+    tags = Tag.objects.bulk_create(
+        [Tag(name=f"{w}{i}", slug=f"{w}{i}") for i in range(12) for w in WORDS]
+    )
+    now = timezone.now()
+    intro = render_markdown("안녕하세요. 오늘도 저녁 뉴스를 나눕니다.\n\n" + paragraph(rng))
+    closing = render_markdown("이상 측정지기의 저녁 뉴스였습니다. 여러분의 생각을 들려주세요.")
+    batch = []
+    for number in range(1, episodes + 1):
+        batch.append(
+            Episode(
+                series=series, number=number, headline=f"{rng.choice(WORDS)}의 다음 장면 {number}",
+                subtitle=paragraph(rng, 1), intro=intro, intro_html=intro,
+                closing=closing, closing_html=closing, status=Episode.Status.PUBLISHED,
+                publish_at=now - timedelta(hours=6 * (episodes - number) + 1),
+            )
+        )  # fmt: skip
+    created = Episode.objects.bulk_create(batch, batch_size=500)
+    articles, paragraphs, tagged = [], [], []
+    episode_ct = django.contrib.contenttypes.models.ContentType.objects.get_for_model(Episode)
+    for episode in created:
+        for position in (1, 2, 3):
+            summary = "\n\n".join(f"“{paragraph(rng, 2)}”" for _ in range(2))
+            outlet = rng.choice(outlets)
+            articles.append(
+                SourceArticle(
+                    episode=episode, position=position, outlet=outlet,
+                    headline=f"{rng.choice(WORDS)} 기사 {episode.number}-{position}",
+                    url=f"https://news{outlets.index(outlet)}.example.com/view/{episode.number}{position}",
+                    summary=summary, summary_html=render_markdown(summary),
+                )
+            )  # fmt: skip
+        for position in (1, 2, 3, 4):
+            body = paragraph(rng, 4)
+            paragraphs.append(
+                Commentary(
+                    episode=episode, position=position, body=body, body_html=render_markdown(body)
+                )
+            )
+        for tag in rng.sample(tags, 5):
+            tagged.append(TaggedItem(tag=tag, content_type=episode_ct, object_id=episode.pk))
+    SourceArticle.objects.bulk_create(articles, batch_size=1000)
+    Commentary.objects.bulk_create(paragraphs, batch_size=1000)
+    TaggedItem.objects.bulk_create(tagged, batch_size=1000)
+    comments = []
+    for episode in created[-50:]:
+        for i in range(20):
+            body = f"{i}번째 독자 댓글입니다. {paragraph(rng, 1)}"
+            comments.append(
+                Comment(
+                    episode=episode, name=f"독자{i}", body=body, body_html=render_plain_text(body),
+                    status=Comment.Status.APPROVED, created_at=now - timedelta(minutes=i),
+                )
+            )  # fmt: skip
+    Comment.objects.bulk_create(comments, batch_size=1000)
+
+    latest = created[-1]
+    keyword = latest.keywords.first()
+    last_page = (episodes + 19) // 20
+
+    def first_url(*names, **kwargs):
+        for name in names:
+            try:
+                return reverse(name, **kwargs)
+            except NoReverseMatch:
+                continue
+        return None
+
+    return {
+        "episode": latest.get_absolute_url(),
+        "series_first": series.get_absolute_url(),
+        "series_last": f"{series.get_absolute_url()}?page={last_page}",
+        "keyword": reverse("columns:keyword", args=[keyword.slug]),
+        "search": (first_url("columns:search") or "/search/") + "?q=%EB%B0%98%EB%8F%84%EC%B2%B4",
+        "feed": first_url("columns:feed_rss", "columns:feed", "columns:rss") or "/feed/",
+    }
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    print(json.dumps(build(count)))

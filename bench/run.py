@@ -1,0 +1,273 @@
+"""`make bench`: a 2,000-episode archive in a throw-away database, the production
+setup (gunicorn, 2 sync workers, WhiteNoise, DEBUG off) on loopback, and wrk.
+
+Two deployments run side by side: one with the page cache (warm figures) and one
+with it switched off (cold figures). Each also serves the floor: the episode
+page's bytes from memory through the same middleware. Results go to
+bench/results/<date>-<host>.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+WORK = ROOT / "var" / "bench"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def throwaway_database(stamp: str) -> tuple[str, callable]:
+    """A database that exists only for this run, and how to drop it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        path = WORK / f"bench-{stamp}.sqlite3"
+        return f"sqlite:///{path}", lambda: [
+            p.unlink(missing_ok=True) for p in WORK.glob(f"bench-{stamp}.sqlite3*")
+        ]
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"bench_{stamp}"
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def start_server(env: dict, port: int, cache: bool) -> subprocess.Popen:
+    server_env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "DJANGO_PAGE_CACHE": "true" if cache else "false",
+    }
+    process = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=server_env,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"gunicorn on port {port} did not start")
+
+
+def worker_pids(master: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, duration: int, connections: int, threads: int) -> dict:
+    subprocess.run(["wrk", "-t1", "-c4", "-d2s", url], capture_output=True, check=True)  # warm-up
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": to_ms(re.search(r"\s50%\s+([\d.]+\w+)", out)[1]),
+        "p99": to_ms(re.search(r"\s99%\s+([\d.]+\w+)", out)[1]),
+        "errors": 0,
+    }
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors:.*", out)
+    result["errors"] = int(bad[1]) if bad else 0
+    if socket_errors:
+        result["socket_errors"] = socket_errors[0]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--episodes", type=int, default=2000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    database_url, drop_database = throwaway_database(stamp)
+    floor_file = WORK / f"floor-{stamp}.html"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+        "BENCH_FLOOR_FILE": str(floor_file),
+    }
+    servers = []
+    try:
+        log(f"database: {database_url.split('@')[-1]}")
+        subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+        log(f"building an archive of {args.episodes} episodes …")
+        started = time.time()
+        urls = json.loads(
+            subprocess.run(
+                [PY, "bench/build_archive.py", str(args.episodes)],
+                cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            ).stdout.strip().splitlines()[-1]
+        )  # fmt: skip
+        log(f"archive built in {time.time() - started:.0f}s")
+        subprocess.run(
+            [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        warm_port, cold_port = free_port(), free_port()
+        warm = start_server(env, warm_port, cache=True)
+        servers.append(warm)
+        cold = start_server(env, cold_port, cache=False)
+        servers.append(cold)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{cold_port}{urls['episode']}").read()
+        floor_file.write_bytes(page)
+        log(f"episode page: {len(page):,} bytes")
+
+        targets = [
+            ("floor (same bytes from memory)", "warm", "/__bench__/floor/"),
+            ("episode page, warm", "warm", urls["episode"]),
+            ("episode page, cache off", "cold", urls["episode"]),
+            ("series page 1, cache off", "cold", urls["series_first"]),
+            ("series last page, cache off", "cold", urls["series_last"]),
+            ("keyword page, cache off", "cold", urls["keyword"]),
+            ("search, cache off", "cold", urls["search"]),
+            ("feed, cache off", "cold", urls["feed"]),
+            ("series page 1, warm", "warm", urls["series_first"]),
+            ("keyword page, warm", "warm", urls["keyword"]),
+            ("search, warm", "warm", urls["search"]),
+            ("feed, warm", "warm", urls["feed"]),
+        ]
+        rows = []
+        for label, which, path in targets:
+            port = warm_port if which == "warm" else cold_port
+            result = wrk(
+                f"http://127.0.0.1:{port}{path}", args.duration, args.connections, args.threads
+            )
+            rows.append((label, path, result))
+            rps, p50, p99 = result["rps"], result["p50"], result["p99"]
+            log(f"{label:34} {rps:8.0f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+        memory = max(peak_memory_mb(pid) for s in servers for pid in worker_pids(s.pid))
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+        drop_database()
+        floor_file.unlink(missing_ok=True)
+
+    floor = rows[0][2]
+    by_label = {label: result for label, _, result in rows}
+    cold_episode = by_label["episode page, cache off"]
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    lines = [
+        f"# Benchmark {datetime.now():%Y-%m-%d %H:%M} on {platform.node()}",
+        "",
+        f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "
+        f"{engine}, {args.episodes} episodes; gunicorn 2 sync workers; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; episode page "
+        f"{len(page):,} bytes.",
+        "",
+        "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, _, r in rows:
+        lines.append(
+            f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['rps'] / floor['rps']:.2f} | {r['errors']} |"
+        )
+    checks = [
+        ("warm episode ≥ 0.7 × floor", by_label["episode page, warm"]["rps"] / floor["rps"] >= 0.7),
+        ("cold episode ≥ 0.1 × floor", cold_episode["rps"] / floor["rps"] >= 0.1),
+        ("cold series page 1 within 2× of cold episode",
+         by_label["series page 1, cache off"]["rps"] * 2 >= cold_episode["rps"]),
+        ("cold series last page within 2× of cold episode",
+         by_label["series last page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
+        ("cold keyword page within 2× of cold episode",
+         by_label["keyword page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
+        ("search p99 < 10 × cold episode p99",
+         by_label["search, cache off"]["p99"] < 10 * cold_episode["p99"]),
+        ("peak memory per worker < 150 MB", memory < 150),
+    ]  # fmt: skip
+    lines += [
+        "",
+        f"Peak memory per worker (VmHWM): {memory:.0f} MB",
+        "",
+        "| target | met |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {name} | {'yes' if ok else 'NO'} |" for name, ok in checks]
+    report = "\n".join(lines) + "\n"
+    print("\n" + report)
+    out = (
+        ROOT
+        / "bench"
+        / "results"
+        / f"{datetime.now():%Y-%m-%d}-{platform.node()}-{engine.lower()}.md"
+    )
+    out.write_text(report)
+    log(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
