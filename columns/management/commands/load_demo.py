@@ -1,0 +1,105 @@
+"""`manage.py load_demo`: the demo column, imported from columns/demo/posts through the importer.
+
+Idempotent: a second run (on the same day) leaves the database exactly as the first
+left it. Dates count from today in Seoul: every episode but the last two is published,
+three days apart, the second-to-last is scheduled three days ahead and the last stays
+a draft. Migrations create no content; this command is the only way demo data arrives.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from columns.importing import SEOUL, ImportProblem, import_paths
+from columns.models import Episode, Volume
+from columns.services import episode_publish, episode_unpublish
+
+DEMO_POSTS = Path(__file__).resolve().parents[2] / "demo" / "posts"
+DEMO_VOLUME_NUMBER = 2
+DEMO_VOLUME_TITLE = "저녁에 읽는 뉴스, 두 번째 묶음"
+DAYS_APART = 3
+PUBLISH_TIME = dt.time(19, 0)
+
+
+class Command(BaseCommand):
+    help = "데모 연재를 불러옵니다(여러 번 실행해도 결과가 같습니다)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--admin",
+            metavar="USERNAME:PASSWORD",
+            help="이 이름의 계정이 없으면 관리자(superuser)로 만듭니다. 개발용입니다.",
+        )
+
+    def handle(self, *args, admin, **options):
+        if admin is not None:
+            username, _, password = admin.partition(":")
+            if not username or not password:
+                raise CommandError("--admin은 '이름:비밀번호' 모양으로 적어 주세요.")
+        with transaction.atomic():
+            try:
+                report = import_paths([DEMO_POSTS])
+            except ImportProblem as problem:
+                raise CommandError(str(problem)) from None
+            episodes = sorted(report.episodes, key=lambda e: e.number)
+            self.place_in_volume(episodes)
+            states = self.schedule(episodes, today=timezone.localtime(timezone.now(), SEOUL).date())
+            if admin is not None:
+                self.ensure_admin(username, password)
+
+        created = report.count("created")
+        self.stdout.write(
+            f"데모 연재 '{episodes[0].series.title}': 회차 {len(episodes)}개"
+            f" (새로 만듦 {created}, 바뀜 {report.count('updated')})."
+        )
+        for episode, state in zip(episodes, states, strict=True):
+            self.stdout.write(f"  {episode.title}: {state}")
+
+    def place_in_volume(self, episodes: list[Episode]) -> None:
+        """The demo episodes form one brunchbook; their positions come from `이전 N화`."""
+        volume, _ = Volume.objects.get_or_create(
+            series=episodes[0].series,
+            number=DEMO_VOLUME_NUMBER,
+            defaults={"title": DEMO_VOLUME_TITLE},
+        )
+        for episode in episodes:
+            if episode.volume_id != volume.pk:
+                episode.volume = volume
+                episode.save(update_fields=["volume", "updated_at"])
+
+    def schedule(self, episodes: list[Episode], *, today: dt.date) -> list[str]:
+        """Published, three days apart, up to three days ago; then scheduled; then a draft."""
+        evening = dt.datetime.combine(today, PUBLISH_TIME, tzinfo=SEOUL)
+        published, scheduled, draft = episodes[:-2], episodes[-2], episodes[-1]
+        states = []
+        for index, episode in enumerate(published):
+            when = evening - dt.timedelta(days=DAYS_APART * (len(published) - index))
+            self.publish(episode, when)
+            states.append(f"발행 {when:%Y-%m-%d %H:%M}")
+        when = evening + dt.timedelta(days=DAYS_APART)
+        self.publish(scheduled, when)
+        states.append(f"예약 발행 {when:%Y-%m-%d %H:%M}")
+        if draft.status != Episode.Status.DRAFT:
+            episode_unpublish(episode=draft)
+        if draft.publish_at is not None:
+            draft.publish_at = None
+            draft.save(update_fields=["publish_at", "updated_at"])
+        states.append("초안")
+        return states
+
+    @staticmethod
+    def publish(episode: Episode, when: dt.datetime) -> None:
+        if episode.status != Episode.Status.PUBLISHED or episode.publish_at != when:
+            episode_publish(episode=episode, when=when)
+
+    def ensure_admin(self, username: str, password: str) -> None:
+        User = get_user_model()
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(f"관리자 계정 '{username}'은(는) 이미 있어 그대로 둡니다.")
+            return
+        User.objects.create_superuser(username=username, email="", password=password)
+        self.stdout.write(f"관리자 계정 '{username}'을(를) 만들었습니다(개발용).")
