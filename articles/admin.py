@@ -1,7 +1,15 @@
 from django.contrib import admin
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Outlet, OutletDomain, SourceArticle
+from articles.models import BrokenLink, LinkHealth, Outlet, OutletDomain, SourceArticle, SourceText
+from articles.quotes import check_quotes
 
 
 class OutletDomainInline(admin.TabularInline):
@@ -24,10 +32,257 @@ class OutletAdmin(admin.ModelAdmin):
         return ", ".join(d.domain for d in outlet.domains.all())
 
 
+# --- Link health and quote checks -------------------------------------------------
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else "—"
+
+
+def link_health_html(article: SourceArticle) -> str:
+    """The checker's last word on the article's link. Needs `health` loaded (no query)."""
+    if not article.pk:
+        return _("저장한 뒤 확인합니다.")
+    health = article.link_health()
+    if health is None:
+        return _("아직 확인하지 않았습니다(manage.py check_links).")
+    parts = [
+        format_html(
+            '<strong class="{}">{}</strong>{} · {} 확인 · 연속 실패 {}회',
+            "link-ok" if health.is_working() else "link-broken",
+            health.get_result_display(),
+            f" (HTTP {health.status_code})" if health.status_code else "",
+            _when(health.checked_at),
+            health.consecutive_failures,
+        )
+    ]
+    if health.detail:
+        parts.append(format_html("{}", health.detail))
+    if not health.is_working():
+        parts.append(format_html("마지막 정상: {}", _when(health.last_ok_at)))
+    if health.moved_to:
+        parts.append(
+            format_html(
+                '영구히 옮겨짐 → <a href="{0}" rel="noopener noreferrer">{0}</a> '
+                "(기사 주소는 바꾸지 않았습니다. 바꿀지 판단해 주세요.)",
+                health.moved_to,
+            )
+        )
+    elif health.final_url and health.final_url != health.url:
+        parts.append(format_html("최종 주소: {}", health.final_url))
+    if article.episode_id and health.offers_archive():
+        parts.append(
+            format_html(
+                '독자에게 보관본도 안내 중: <a href="{0}" rel="noopener noreferrer">{0}</a>',
+                article.archive_url,
+            )
+        )
+    return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts))
+
+
+def quote_checks_html(article: SourceArticle) -> str:
+    """Each quote of the summary against the last fetched page. Needs `source_text` loaded."""
+    if not article.pk:
+        return "—"
+    try:
+        stored = article.source_text
+    except SourceText.DoesNotExist:
+        stored = None
+    if stored is not None and stored.url != article.url:
+        stored = None
+    checks = check_quotes(article.summary, stored.text if stored else None)
+    if not checks:
+        return _("요약에 따옴표로 묶은 인용문이 없습니다.")
+    basis = (
+        format_html("{} 가져온 원문과 비교했습니다.", _when(stored.fetched_at))
+        if stored
+        else _("원문을 가져오지 못해 비교할 수 없습니다.")
+    )
+    return format_html(
+        '{}<ul class="quote-checks">{}</ul>',
+        basis,
+        format_html_join(
+            "",
+            '<li class="quote-{}"><strong>{}</strong> “{}”</li>',
+            ((c.status.value, c.status.label, c.quote) for c in checks),
+        ),
+    )
+
+
+def other_citations_html(article: SourceArticle) -> str:
+    """Other episodes, drafts included, citing the same canonical URL. One query."""
+    if not article.pk:
+        return ""
+    others = (
+        SourceArticle.objects.citing_same_url_as([article])
+        .select_related("episode__series")
+        .order_by("-episode__publish_at", "-episode__number")
+    )
+    items = [
+        (
+            reverse("admin:columns_episode_change", args=[other.episode_id]),
+            other.episode.title,
+            _("발행") if other.episode.is_published() else _("미발행"),
+        )
+        for other in others
+    ]
+    if not items:
+        return _("이 기사를 인용한 다른 화가 없습니다.")
+    return format_html(
+        '이 기사를 인용한 다른 화:<ul class="other-citations">{}</ul>',
+        format_html_join("", '<li><a href="{}">{}</a> ({})</li>', items),
+    )
+
+
+def citation_check_html(article: SourceArticle) -> str:
+    """Link health, quote checks and other citations, for the editor."""
+    return format_html(
+        "{}<br>{}<br>{}",
+        link_health_html(article),
+        quote_checks_html(article),
+        other_citations_html(article),
+    )
+
+
+class LinkHealthInlineMixin:
+    """For an inline of SourceArticle: the link's health and quote checks, read-only."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("health", "source_text")
+
+    @admin.display(description=_("링크·인용문 확인"))
+    def citation_check(self, article: SourceArticle) -> str:
+        """One query per article (other citations of the same URL)."""
+        return citation_check_html(article)
+
+
+class FailureCountFilter(admin.SimpleListFilter):
+    title = _("연속 실패")
+    parameter_name = "failures"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("1회")), ("2", _("2회 이상")), ("5", _("5회 이상")), ("10", _("10회 이상"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "1":
+            return queryset.filter(consecutive_failures=1)
+        if value in {"2", "5", "10"}:
+            return queryset.filter(consecutive_failures__gte=int(value))
+        return queryset
+
+
+@admin.register(BrokenLink)
+class BrokenLinkAdmin(admin.ModelAdmin):
+    """Every failing cited link across the archive; read-only, fixed in the episode."""
+
+    list_display = [
+        "headline",
+        "outlet",
+        "episode_link",
+        "result",
+        "status_code",
+        "consecutive_failures",
+        "checked_at",
+        "last_ok_at",
+        "url_link",
+    ]
+    list_display_links = ["headline"]
+    list_filter = [
+        FailureCountFilter,
+        ("article__outlet", admin.RelatedOnlyFieldListFilter),
+        "result",
+    ]
+    list_select_related = ["article__outlet", "article__episode__series"]
+    search_fields = ["article__headline", "url", "article__outlet__name"]
+    fields = [
+        "article",
+        "url",
+        ("result", "status_code"),
+        "detail",
+        ("checked_at", "last_ok_at", "consecutive_failures"),
+        "final_url",
+        "moved_to",
+        "history_table",
+    ]
+    readonly_fields = ["history_table"]
+
+    def get_queryset(self, request):
+        # Only records about the URL the article cites now.
+        return super().get_queryset(request).broken().filter(url=F("article__url"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("기사 제목"), ordering="article__headline")
+    def headline(self, health: LinkHealth) -> str:
+        return health.article.headline
+
+    @admin.display(description=_("언론사"), ordering="article__outlet__name")
+    def outlet(self, health: LinkHealth) -> str:
+        return health.article.outlet.name
+
+    @admin.display(description=_("회차"))
+    def episode_link(self, health: LinkHealth) -> str:
+        episode = health.article.episode
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:columns_episode_change", args=[episode.pk]),
+            episode.title,
+        )
+
+    @admin.display(description=_("주소"))
+    def url_link(self, health: LinkHealth) -> str:
+        return format_html('<a href="{0}" rel="noopener noreferrer">{0}</a>', health.url)
+
+    @admin.display(description=_("최근 확인 기록"))
+    def history_table(self, health: LinkHealth) -> str:
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} · {} {} {}</li>",
+                (
+                    (
+                        _when(parse_datetime(entry["at"])),
+                        LinkHealth.Result(entry["result"]).label,
+                        entry.get("status") or "",
+                        entry.get("detail", ""),
+                    )
+                    for entry in health.history
+                ),
+            ),
+        )
+
+
 @admin.register(SourceArticle)
 class SourceArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "outlet", "episode", "position", "url"]
-    list_filter = ["outlet"]
-    list_select_related = ["outlet", "episode__series"]
+    list_display = ["headline", "outlet", "episode", "position", "url", "link_result"]
+    list_filter = ["outlet", "health__result"]
+    list_select_related = ["outlet", "episode__series", "health"]
     search_fields = ["headline", "url", "outlet__name", "episode__headline"]
     autocomplete_fields = ["episode", "outlet"]
+    readonly_fields = ["citation_check"]
+
+    @admin.display(description=_("링크·인용문 확인"))
+    def citation_check(self, article: SourceArticle) -> str:
+        return citation_check_html(article)
+
+    @admin.display(description=_("링크"), ordering="health__consecutive_failures")
+    def link_result(self, article: SourceArticle) -> str:
+        health = article.link_health()
+        if health is None:
+            return "—"
+        if health.is_working():
+            return health.get_result_display()
+        return format_html(
+            '<strong class="link-broken">{}</strong> ({}회 연속)',
+            health.get_result_display(),
+            health.consecutive_failures,
+        )

@@ -1,14 +1,17 @@
+from datetime import date
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.urlrules import MAX_URL_LENGTH, canonicalize_url
 from columns.markup import render_markdown
-from columns.models import MarkdownField
+from columns.models import Episode, MarkdownField
 
 
 def host_of(url: str) -> str:
@@ -89,6 +92,33 @@ class CitedURLField(models.CharField):
         return super().formfield(**kwargs)
 
 
+class SourceArticleQuerySet(models.QuerySet):
+    def in_published_episodes(self, now=None):
+        """Articles cited by episodes a reader may see (`Episode.objects.published()`)."""
+        return self.filter(episode__in=Episode.objects.published(now))
+
+    def citing_same_url_as(self, articles):
+        """Other episodes' articles citing any of these articles' (canonical) URLs.
+
+        Evaluating it runs one query; the given articles' own episodes are left out.
+        """
+        articles = list(articles)
+        return self.filter(url__in={a.url for a in articles}).exclude(
+            episode_id__in={a.episode_id for a in articles}
+        )
+
+    def episodes_citing_same_url_as(self, articles) -> dict[str, list[Episode]]:
+        """``{url: [episode, …]}``: other episodes citing these URLs, newest first. One query."""
+        citing: dict[str, list[Episode]] = {}
+        for other in (
+            self.citing_same_url_as(articles)
+            .select_related("episode__series")
+            .order_by("-episode__publish_at", "-episode__number")
+        ):
+            citing.setdefault(other.url, []).append(other.episode)
+        return citing
+
+
 class SourceArticle(models.Model):
     """A news article an episode summarizes (요약한 기사) and cites (참고기사)."""
 
@@ -112,6 +142,8 @@ class SourceArticle(models.Model):
     summary = MarkdownField(_("요약(인용문)"), blank=True)
     summary_html = models.TextField(editable=False, blank=True)
     published_on = models.DateField(_("기사 날짜"), null=True, blank=True)
+
+    objects = SourceArticleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("인용 기사")
@@ -169,3 +201,145 @@ class SourceArticle(models.Model):
                     }
                 )
             self.outlet = outlet
+
+    def link_health(self) -> "LinkHealth | None":
+        """The checker's record for the current URL, or None (no query if `health` is loaded)."""
+        try:
+            health = self.health
+        except LinkHealth.DoesNotExist:
+            return None
+        return health if health.url == self.url else None
+
+    @property
+    def archive_url(self) -> str:
+        """A Wayback Machine copy to offer readers once the link keeps failing, else "".
+
+        Needs `health` and `episode` loaded (select_related / prefetch) to run no query.
+        The copy closest to the episode's date is the page the column summarized.
+        """
+        health = self.link_health()
+        if health is None or not health.offers_archive():
+            return ""
+        when = self.episode.publish_at or self.episode.created_at
+        return wayback_url(self.url, timezone.localdate(when))
+
+
+def wayback_url(url: str, day: date) -> str:
+    """The Internet Archive's address for the copy of `url` nearest to `day`."""
+    return f"https://web.archive.org/web/{day:%Y%m%d}/{url}"
+
+
+class LinkHealthQuerySet(models.QuerySet):
+    def broken(self):
+        """Links whose last check failed."""
+        return self.filter(consecutive_failures__gte=1)
+
+
+class LinkHealth(models.Model):
+    """What the link checker (articles.linkcheck) last saw at a cited article's URL.
+
+    Written only by `articles.services.link_check_record`; one row per article.
+    """
+
+    class Result(models.TextChoices):
+        OK = "ok", _("정상")
+        MOVED = "moved", _("다른 주소로 옮겨짐")
+        HTTP_ERROR = "http_error", _("오류 응답")
+        UNREACHABLE = "unreachable", _("응답 없음")
+        REDIRECTS = "redirects", _("리디렉션 반복")
+        REFUSED = "refused", _("안전하지 않은 주소")
+
+    #: Results that mean "a reader following the link gets the page".
+    WORKING = frozenset({Result.OK, Result.MOVED})
+
+    article = models.OneToOneField(
+        SourceArticle, verbose_name=_("인용 기사"), on_delete=models.CASCADE, related_name="health"
+    )
+    url = CitedURLField(_("확인한 주소"), editable=False)
+    result = models.CharField(_("결과"), max_length=12, choices=Result.choices)
+    status_code = models.PositiveSmallIntegerField(_("응답 코드"), null=True, blank=True)
+    detail = models.CharField(_("설명"), max_length=300, blank=True)
+    checked_at = models.DateTimeField(_("마지막 확인"))
+    last_ok_at = models.DateTimeField(_("마지막 정상"), null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("연속 실패"), default=0)
+    final_url = models.CharField(_("최종 주소"), max_length=MAX_URL_LENGTH, blank=True)
+    moved_to = models.CharField(
+        _("옮겨 간 주소"),
+        max_length=MAX_URL_LENGTH,
+        blank=True,
+        help_text=_("영구 리디렉션이 가리키는 주소. 기사 주소는 자동으로 바꾸지 않습니다."),
+    )
+    # [{"status": 301, "url": "…"}, …] of the last check, in order.
+    redirects = models.JSONField(_("리디렉션"), default=list, blank=True)
+    # Newest first, at most settings.LINKCHECK_HISTORY_LENGTH entries:
+    # [{"at": iso time, "result": "ok", "status": 200, "detail": ""}, …]
+    history = models.JSONField(_("기록"), default=list, blank=True)
+
+    objects = LinkHealthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("링크 상태")
+        verbose_name_plural = _("링크 상태")
+        ordering = ["-consecutive_failures", "-checked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    result__in=["ok", "moved", "http_error", "unreachable", "redirects", "refused"]
+                ),
+                name="linkhealth_result_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(result__in=["ok", "moved"], consecutive_failures=0)
+                | (~Q(result__in=["ok", "moved"]) & Q(consecutive_failures__gte=1)),
+                name="linkhealth_failures_match_result",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["consecutive_failures", "checked_at"], name="linkhealth_broken"),
+            models.Index(fields=["checked_at"], name="linkhealth_checked_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.get_result_display()})"
+
+    def is_working(self) -> bool:
+        return self.result in self.WORKING
+
+    def offers_archive(self) -> bool:
+        """True once the link failed often enough that readers get an archived copy too."""
+        return self.consecutive_failures >= settings.LINKCHECK_ARCHIVE_AFTER_FAILURES
+
+
+class BrokenLink(LinkHealth):
+    """The admin's list of failing links across the archive (same rows, own admin page)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("깨진 링크")
+        verbose_name_plural = _("깨진 링크")
+
+
+class SourceText(models.Model):
+    """The readable text of a cited article's page as last fetched, for quote checks.
+
+    Kept apart from LinkHealth so that pages listing articles never load it.
+    """
+
+    article = models.OneToOneField(
+        SourceArticle,
+        verbose_name=_("인용 기사"),
+        on_delete=models.CASCADE,
+        related_name="source_text",
+    )
+    url = CitedURLField(_("가져온 주소"), editable=False)
+    text = models.TextField(_("본문 텍스트"), blank=True)
+    charset = models.CharField(_("문자 인코딩"), max_length=40, blank=True)
+    fetched_at = models.DateTimeField(_("가져온 때"))
+
+    class Meta:
+        verbose_name = _("기사 본문")
+        verbose_name_plural = _("기사 본문")
+        ordering = ["-fetched_at"]
+
+    def __str__(self) -> str:
+        return self.url

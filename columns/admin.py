@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from articles.admin import LinkHealthInlineMixin
 from articles.models import SourceArticle
 from columns import services
 from columns.models import Comment, Commentary, Episode, Series, Volume
@@ -33,11 +34,18 @@ class VolumeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["series"]
 
 
-class SourceArticleInline(admin.StackedInline):
+class SourceArticleInline(LinkHealthInlineMixin, admin.StackedInline):
     model = SourceArticle
     extra = 0
     min_num = 1
-    fields = [("position", "published_on"), "headline", ("outlet", "url"), "summary"]
+    fields = [
+        ("position", "published_on"),
+        "headline",
+        ("outlet", "url"),
+        "summary",
+        "citation_check",
+    ]
+    readonly_fields = ["citation_check"]  # link health, quotes: see articles.admin
     autocomplete_fields = ["outlet"]
     ordering = ["position"]
 

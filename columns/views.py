@@ -115,7 +115,9 @@ class EpisodeDetailView(DetailView):
             Episode.objects.visible_to(self.request.user)
             .select_related("series", "volume")
             .prefetch_related(
-                Prefetch("articles", queryset=SourceArticle.objects.select_related("outlet")),
+                Prefetch(
+                    "articles", queryset=SourceArticle.objects.select_related("outlet", "health")
+                ),
                 Prefetch(
                     "commentary", queryset=Commentary.objects.select_related("source_article")
                 ),
@@ -132,6 +134,11 @@ class EpisodeDetailView(DetailView):
     def get_context_data(self, **kwargs):
         episode = self.object
         kwargs.setdefault("comment_form", CommentForm())
+        # "이 기사를 인용한 다른 화": one query, published episodes only (even for staff).
+        articles = episode.articles.all()
+        citing = SourceArticle.objects.in_published_episodes().episodes_citing_same_url_as(articles)
+        for article in articles:
+            article.cited_elsewhere = citing.get(article.url, [])
         return super().get_context_data(
             is_preview=not episode.is_published(),
             previous_episode=episode.previous_published(),

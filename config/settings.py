@@ -181,6 +181,23 @@ MARKDOWN_MAX_LENGTH = 20_000
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# --- Link checker (articles.linkcheck, `manage.py check_links`) -------------------
+LINKCHECK_TIMEOUT = 10.0  # seconds, per request (connect, each read, whole body)
+LINKCHECK_MAX_REDIRECTS = 5
+LINKCHECK_CONCURRENCY = 4  # hosts checked at once; one request at a time per host
+# ASCII only (HTTP headers); says who asks and where to find them.
+LINKCHECK_USER_AGENT = "NewsColumnLinkCheck/1.0" + (f" (+{SITE_URL})" if SITE_URL else "")
+# Readers get an archived copy next to a link that failed this many checks in a row.
+LINKCHECK_ARCHIVE_AFTER_FAILURES = 2
+LINKCHECK_HISTORY_LENGTH = 10  # checks kept per article
+LINKCHECK_MAX_BODY_BYTES = 2_000_000  # read at most this much of a page
+LINKCHECK_MAX_TEXT_CHARS = 200_000  # readable text kept for quote checks
+LINKCHECK_TEXT_REFRESH_DAYS = 7  # fetch a page's body again (GET) after this long
+# Loopback addresses are refused like every other non-public one. Tests that run
+# a local server turn this on; private and metadata addresses stay refused even
+# then. Deliberately not read from the environment.
+LINKCHECK_ALLOW_LOOPBACK = False
+
 # --- Reader comments ---------------------------------------------------------
 # At most this many comments from one address in this many seconds.
 COMMENT_RATE_LIMIT = (

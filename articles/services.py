@@ -1,0 +1,185 @@
+"""Writes about cited articles: what the link checker saw and what the pages say.
+
+Shared by `manage.py check_links` and anything else that checks links; the
+network part lives in `articles.linkcheck`, the quote matching in `articles.quotes`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from articles.linkcheck import CheckResult, LinkChecker, Resolver, system_resolver
+from articles.models import LinkHealth, SourceArticle, SourceText
+from articles.quotes import QuoteCheck, check_quotes, extract_quotes, readable_text
+from columns.pagecache import bump_content_version
+
+
+@dataclass
+class LinkReport:
+    """One article after a check: its updated health and its quotes against the page."""
+
+    article: SourceArticle
+    health: LinkHealth
+    quotes: list[QuoteCheck]
+
+
+def link_checker_from_settings(*, resolver: Resolver | None = None) -> LinkChecker:
+    """A checker configured by the LINKCHECK_* settings as they are right now."""
+    return LinkChecker(
+        timeout=settings.LINKCHECK_TIMEOUT,
+        max_redirects=settings.LINKCHECK_MAX_REDIRECTS,
+        user_agent=settings.LINKCHECK_USER_AGENT,
+        allow_loopback=settings.LINKCHECK_ALLOW_LOOPBACK,
+        max_body_bytes=settings.LINKCHECK_MAX_BODY_BYTES,
+        resolver=resolver or system_resolver,
+    )
+
+
+def articles_due_for_check(
+    *,
+    episode_ids: Iterable[int] | None = None,
+    stale_after: timedelta | None = None,
+    now: datetime | None = None,
+) -> QuerySet[SourceArticle]:
+    """Articles to check: all, or those of some episodes, or those not checked lately.
+
+    An article never checked, or whose URL changed since its last check, is always due.
+    """
+    articles = SourceArticle.objects.all()
+    if episode_ids is not None:
+        articles = articles.filter(episode_id__in=list(episode_ids))
+    if stale_after is not None:
+        cutoff = (now or timezone.now()) - stale_after
+        articles = articles.filter(
+            Q(health__isnull=True) | Q(health__checked_at__lt=cutoff) | ~Q(health__url=F("url"))
+        )
+    return articles
+
+
+@transaction.atomic
+def link_check_record(
+    *,
+    article: SourceArticle,
+    result: CheckResult,
+    now: datetime,
+    page: tuple[str, str] | None = None,
+) -> LinkHealth:
+    """Write down one check of `article`'s URL, and the page's text if it was fetched.
+
+    The previous record is continued only if it was about the same URL: an
+    edited address starts with a clean slate. `page` is ``(text, charset)``.
+    """
+    health = LinkHealth.objects.select_for_update().filter(article=article).first()
+    if health is None or health.url != result.url:
+        health = LinkHealth(pk=health.pk if health else None, article=article, url=result.url)
+    health.result = LinkHealth.Result(result.outcome.value)
+    health.status_code = result.status
+    health.detail = result.detail[:300]
+    health.checked_at = now
+    health.final_url = result.final_url[: SourceArticle._meta.get_field("url").max_length]
+    health.moved_to = result.moved_to[: LinkHealth._meta.get_field("moved_to").max_length]
+    health.redirects = [{"status": status, "url": url} for status, url in result.redirects]
+    if result.ok:
+        health.consecutive_failures = 0
+        health.last_ok_at = now
+    else:
+        health.consecutive_failures += 1
+    entry = {
+        "at": now.isoformat(),
+        "result": health.result.value,
+        "status": result.status,
+        "detail": health.detail,
+    }
+    health.history = [entry, *health.history][: settings.LINKCHECK_HISTORY_LENGTH]
+    health.save()
+    if page is not None:
+        text, charset = page
+        SourceText.objects.update_or_create(
+            article=article,
+            defaults={"url": result.url, "text": text, "charset": charset, "fetched_at": now},
+        )
+    return health
+
+
+def stored_page_text(article: SourceArticle) -> str | None:
+    """The last fetched text of the article's current URL, or None. One query."""
+    return (
+        SourceText.objects.filter(article=article, url=article.url)
+        .values_list("text", flat=True)
+        .first()
+    )
+
+
+def _wants_body(article: SourceArticle, refresh_before: datetime) -> bool:
+    """Fetch the page itself (GET) only when there are quotes and no recent text."""
+    if not extract_quotes(article.summary):
+        return False
+    try:
+        stored = article.source_text
+    except SourceText.DoesNotExist:
+        return True
+    return stored.url != article.url or stored.fetched_at < refresh_before
+
+
+def check_links(
+    *,
+    articles: QuerySet[SourceArticle],
+    concurrency: int | None = None,
+    checker: LinkChecker | None = None,
+    now: datetime | None = None,
+    on_report: Callable[[LinkReport], None] | None = None,
+) -> list[LinkReport]:
+    """Check every given article's URL, record the results and check the quotes.
+
+    Each distinct URL is requested once even when several episodes cite it.
+    The network work runs in threads; every database write happens here, in
+    the caller's thread.
+    """
+    now = now or timezone.now()
+    checker = checker or link_checker_from_settings()
+    concurrency = concurrency or settings.LINKCHECK_CONCURRENCY
+    refresh_before = now - timedelta(days=settings.LINKCHECK_TEXT_REFRESH_DAYS)
+    by_url: dict[str, list[SourceArticle]] = defaultdict(list)
+    for article in (
+        articles.select_related("episode__series", "health", "source_text")
+        .defer("source_text__text")
+        .order_by("pk")
+    ):
+        by_url[article.url].append(article)
+    jobs = [
+        (url, any(_wants_body(a, refresh_before) for a in group)) for url, group in by_url.items()
+    ]
+
+    reports = []
+    readers_see_change = False
+    for url, result in checker.check_many(jobs, concurrency=concurrency):
+        page = None
+        if result.body is not None:
+            page = readable_text(
+                result.body, result.content_type, max_chars=settings.LINKCHECK_MAX_TEXT_CHARS
+            )
+        for article in by_url[url]:
+            before = article.link_health()
+            offered_archive = before is not None and before.offers_archive()
+            health = link_check_record(article=article, result=result, now=now, page=page)
+            readers_see_change |= health.offers_archive() != offered_archive
+            if page is not None:
+                text = page[0]
+            else:  # not fetched this time (or not text): the last copy, if any
+                text = stored_page_text(article) if extract_quotes(article.summary) else None
+            report = LinkReport(article, health, check_quotes(article.summary, text))
+            reports.append(report)
+            if on_report is not None:
+                on_report(report)
+    if readers_see_change:
+        # An archived-copy link appeared or went away: cached public pages are stale.
+        bump_content_version()
+    return reports
