@@ -182,6 +182,11 @@ class SourceArticle(models.Model):
             super().clean_fields(exclude=exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if "position" not in exclude | errors.keys() and self.position is not None:
+            if self.position < 1:
+                # Said in words: the check constraint's own message is only its name.
+                message = _("번호는 1 이상이어야 합니다.")
+                errors["position"] = [ValidationError(message, code="min_value")]
         if errors:
             raise ValidationError(errors)
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
@@ -12,9 +13,10 @@ from columns import services
 from columns.models import Comment, Commentary, Episode, Series, Volume
 from columns.moderation import count_links
 
-# Positions move out of the way to here while an inline is being renumbered,
-# so that swapping 1 and 2 never trips the unique constraint half-way.
+# Positions (and article URLs) move out of the way to here while an inline is
+# being rearranged, so that swapping 1 and 2 never trips a unique constraint half-way.
 _PARKING_POSITION = 30_000
+_PARKING_URL = "parked:{pk}"
 
 
 @admin.register(Series)
@@ -34,8 +36,34 @@ class VolumeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["series"]
 
 
+class SourceArticleFormSet(BaseInlineFormSet):
+    """Refuses the same article twice in one episode, judged by its canonical URL.
+
+    Django's own formset check compares the text as typed, so two spellings of one
+    address (a utm_* tail, a fragment, upper-case host) would pass it and fail only
+    at the database. Each valid form's instance already holds the canonical URL.
+    """
+
+    def clean(self):
+        super().clean()
+        seen: dict[str, int] = {}
+        for form in self.forms:
+            if form in self.deleted_forms or not form.is_valid() or not form.instance.url:
+                continue
+            url = form.instance.url
+            if url in seen:
+                form.add_error(
+                    "url",
+                    _("이 회차에 같은 기사 주소가 이미 인용되어 있습니다(%(position)s번 기사).")
+                    % {"position": seen[url]},
+                )
+            else:
+                seen[url] = form.instance.position
+
+
 class SourceArticleInline(LinkHealthInlineMixin, admin.StackedInline):
     model = SourceArticle
+    formset = SourceArticleFormSet
     extra = 0
     min_num = 1
     fields = [
@@ -123,13 +151,18 @@ class EpisodeAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model in (SourceArticle, Commentary):
+            unique_per_episode = {"position", "url"}
             moving = [
                 f.instance.pk
                 for f in formset.initial_forms
-                if f.instance.pk and (f in formset.deleted_forms or "position" in f.changed_data)
+                if f.instance.pk
+                and (f in formset.deleted_forms or unique_per_episode & set(f.changed_data))
             ]
             for offset, pk in enumerate(moving):
-                formset.model.objects.filter(pk=pk).update(position=_PARKING_POSITION + offset)
+                parked = {"position": _PARKING_POSITION + offset}
+                if formset.model is SourceArticle:
+                    parked["url"] = _PARKING_URL.format(pk=pk)
+                formset.model.objects.filter(pk=pk).update(**parked)
         super().save_formset(request, form, formset, change)
 
     @admin.action(description=_("선택한 회차를 지금 발행"), permissions=["change"])

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -14,7 +15,10 @@ class MarkdownField(models.TextField):
     """Markdown source; its rendered twin is the `<name>_html` field next to it."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [validate_markdown_source])
+        # NUL too: PostgreSQL cannot store it, so say so before the save fails.
+        kwargs.setdefault(
+            "validators", [validate_markdown_source, ProhibitNullCharactersValidator()]
+        )
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
@@ -174,6 +178,11 @@ class Episode(models.Model):
     def clean(self):
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
+        if self.number is not None and self.number < 1:
+            # Said in words here: the check constraint's own message is only its name.
+            raise ValidationError(
+                {"number": ValidationError(_("회차 번호는 1 이상이어야 합니다."), code="min_value")}
+            )
 
     @property
     def title(self) -> str:
@@ -256,10 +265,13 @@ class Commentary(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        errors = {}
+        if self.position is not None and self.position < 1:
+            errors["position"] = ValidationError(_("순서는 1 이상이어야 합니다."), code="min_value")
         if self.source_article_id is not None and self.source_article.episode_id != self.episode_id:
-            raise ValidationError(
-                {"source_article": _("같은 회차에 실린 기사만 고를 수 있습니다.")}
-            )
+            errors["source_article"] = _("같은 회차에 실린 기사만 고를 수 있습니다.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CommentQuerySet(models.QuerySet):

@@ -1,0 +1,133 @@
+"""Public pages run a fixed number of SQL queries, however much an episode or list holds."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles.models import SourceArticle
+from columns.models import Comment, Episode
+from tests.factories import make_episode, make_outlet, make_series
+
+pytestmark = pytest.mark.django_db
+
+# The episode page, for an anonymous reader:
+EPISODE_PAGE_QUERIES = [
+    "the episode, with its series and volume",
+    "its articles, with their outlets and link health",
+    "its commentary paragraphs, with the articles they answer",
+    "its keywords",
+    "published episodes citing the same article URLs (이 기사를 인용한 다른 화)",
+    "the previous published episode",
+    "the next published episode",
+    "the approved comments",
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # Measure the views themselves, not a page served from the cache.
+    settings.PAGE_CACHE_ENABLED = False
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def episode_with(*, articles: int, commentary: int, keywords: int, comments: int) -> Episode:
+    """A published episode in the middle of its series, its articles cited elsewhere too."""
+    series = make_series()
+    make_episode(series, 1, articles=0, keywords=())
+    episode = make_episode(
+        series,
+        2,
+        articles=articles,
+        commentary=commentary,
+        keywords=tuple(f"키워드{i}" for i in range(keywords)),
+        publish_at=timezone.now() - timedelta(hours=1),
+    )
+    make_episode(
+        series, 3, articles=0, keywords=(), publish_at=timezone.now() - timedelta(minutes=1)
+    )
+    elsewhere = make_episode(articles=0, keywords=())
+    for article in episode.articles.all():
+        SourceArticle.objects.create(
+            episode=elsewhere,
+            position=article.position,
+            headline=article.headline,
+            outlet=article.outlet,
+            url=article.url,
+        )
+    for i in range(comments):
+        Comment.objects.create(
+            episode=episode, name=f"독자{i}", body="잘 읽었습니다.", status=Comment.Status.APPROVED
+        )
+    return episode
+
+
+def test_the_episode_page_runs_the_same_queries_for_a_small_and_a_big_episode(
+    client, django_assert_num_queries
+):
+    small = episode_with(articles=1, commentary=1, keywords=1, comments=1)
+    big = episode_with(articles=8, commentary=10, keywords=12, comments=15)
+
+    measured = count_queries(client, small.get_absolute_url())
+    assert measured == len(EPISODE_PAGE_QUERIES), EPISODE_PAGE_QUERIES
+
+    with django_assert_num_queries(measured):
+        response = client.get(big.get_absolute_url())
+    html = response.content.decode()
+    assert "가상 기사 제목 8" in html and "10번째 기사에 대한 생각을 적습니다." in html
+    assert "#키워드11" in html and "독자14" in html
+
+
+def list_of_episodes(count: int):
+    """`count` published episodes in one series, each citing one outlet, one shared keyword."""
+    series = make_series()
+    outlet = make_outlet()
+    for number in range(1, count + 1):
+        episode = make_episode(series, number, articles=0, keywords=("공통", f"개별{number}"))
+        SourceArticle.objects.create(
+            episode=episode,
+            position=1,
+            headline="가상 기사",
+            outlet=outlet,
+            url=f"https://news.example.com/list/{number}",
+        )
+    make_episode(series, count + 1, status=Episode.Status.DRAFT, articles=0, keywords=("공통",))
+    keyword = Tag.objects.get(name="공통")
+    return {
+        # count of published episodes (paginator), the page of episodes with their
+        # series, their keywords
+        "home": (reverse("columns:home"), 3),
+        # the series, count, the page of episodes, their keywords
+        "series": (series.get_absolute_url(), 4),
+        # the keyword, count, "any at all?", the page of episodes, their keywords
+        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 5),
+        # the outlet, count, "any at all?", the page of episodes, their keywords
+        "outlet": (outlet.get_absolute_url(), 5),
+        # count of series with published episodes, the page of series
+        "series list": (reverse("columns:series_list"), 2),
+    }
+
+
+@pytest.mark.parametrize("page", ["home", "series", "keyword", "outlet", "series list"])
+def test_list_pages_run_the_same_queries_for_3_and_25_episodes(
+    client, django_assert_num_queries, page
+):
+    url, expected = list_of_episodes(3)[page]
+    measured = count_queries(client, url)
+    assert measured == expected
+
+    # A second, bigger series: the home page and series list now hold 28 episodes.
+    big_url, _ = list_of_episodes(25)[page]
+    with django_assert_num_queries(measured):
+        response = client.get(big_url)
+    assert "episode-card" in response.content.decode() or page == "series list"
