@@ -66,6 +66,11 @@ def app_servers():
         "DJANGO_HSTS_SECONDS": "0",
         "GUNICORN_WORKERS": "1",
     }
+    # Production mode serves hashed static files from the manifest.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
     gunicorn = Path(sys.executable).parent / "gunicorn"
     servers = []
     for _ in range(2):
