@@ -340,3 +340,35 @@ class Comment(models.Model):
     def save(self, *args, **kwargs):
         self.body_html = render_plain_text(self.body)
         super().save(*args, **kwargs)
+
+
+class EpisodeSearchDocument(models.Model):
+    """What search reads for one episode, rebuilt by `columns.search.episode_reindex`.
+
+    The `folded_*` columns hold text folded for Korean substring matching (NFKC,
+    lower case, no whitespace; parts separated by newlines); see docs/search.md.
+    """
+
+    episode = models.OneToOneField(
+        Episode,
+        verbose_name=_("회차"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+    folded_headline = models.TextField(blank=True)
+    folded_keywords = models.TextField(blank=True)
+    # Subtitle, cited headlines and outlet names: ranked below the headline and keywords.
+    folded_lead = models.TextField(blank=True)
+    # Everything searchable, the only column filtered on (trigram-indexed on PostgreSQL).
+    folded_document = models.TextField(blank=True)
+    # Readable text the result page cuts the matching passage from.
+    passage_text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("검색 문서")
+        verbose_name_plural = _("검색 문서")
+
+    def __str__(self) -> str:
+        return f"search document of episode {self.episode_id}"

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from columns import views
+from columns import feeds, views
 from columns.converters import UnicodeSlugConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
@@ -23,4 +23,9 @@ urlpatterns = [
     ),
     path("keywords/<uslug:slug>/", views.KeywordView.as_view(), name="keyword"),
     path("outlets/<uslug:slug>/", views.OutletView.as_view(), name="outlet"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("feed/", feeds.EpisodesFeed(), name="feed_rss"),
+    path("feed/atom/", feeds.EpisodesAtomFeed(), name="feed_atom"),
+    path("series/<uslug:slug>/feed/", feeds.SeriesFeed(), name="series_feed_rss"),
+    path("series/<uslug:slug>/feed/atom/", feeds.SeriesAtomFeed(), name="series_feed_atom"),
 ]

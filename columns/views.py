@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet, SourceArticle
-from columns import services
+from columns import search, services
 from columns.forms import CommentForm
 from columns.models import Commentary, Episode, Series
 
@@ -197,3 +197,39 @@ def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpRes
     else:
         messages.success(request, "댓글을 받았습니다. 운영진이 확인한 뒤에 공개됩니다.")
     return redirect(f"{episode.get_absolute_url()}#comments")
+
+
+class SearchView(ListView):
+    """검색: published episodes matching what the reader typed, best match first.
+
+    Three queries whatever the number of results: count, one page, its keywords.
+    A bad page number shows the nearest page rather than an error.
+    """
+
+    template_name = "columns/search.html"
+    context_object_name = "episodes"
+    paginate_by = settings.EPISODES_PER_PAGE
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.query = search.ReaderQuery.parse(request.GET.get("q"))
+        response = super().get(request, *args, **kwargs)
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_queryset(self):
+        return search.search_episodes(self.query).prefetch_related("keywords")
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            query=self.query,
+            search_query=self.query.text,
+            max_query_length=search.MAX_QUERY_LENGTH,
+            results=search.present(context["episodes"], self.query),
+        )
+        return context

@@ -1,0 +1,150 @@
+"""구독: RSS 2.0 and Atom feeds of published episodes, for the site and for each series.
+
+Each entry carries the whole episode (intro, summarized articles, commentary,
+references, keywords) as HTML: `<content:encoded>` in RSS, `<content>` in Atom;
+the short description is the subtitle.
+"""
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from articles.models import SourceArticle
+from columns.models import Commentary, Episode, Series
+
+FEED_LENGTH = 20
+
+
+class _RssWithContent(Rss201rev2Feed):
+    def rss_attributes(self) -> dict[str, str]:
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content_html"])
+
+
+class _AtomWithContent(Atom1Feed):
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+def _link(path: str) -> str:
+    # An absolute address is kept as is by Feed; a path gets the request's host.
+    return settings.SITE_URL + path if settings.SITE_URL else path
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+class EpisodesFeed(Feed):
+    """Newest published episodes of the whole site (four queries whatever their number)."""
+
+    feed_type = _RssWithContent
+    language = "ko"
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> Series | None:
+        return None
+
+    def episodes(self, series: Series | None) -> QuerySet[Episode]:
+        episodes = Episode.objects.published()
+        if series is not None:
+            episodes = episodes.filter(series=series)
+        return (
+            episodes.select_related("series")
+            .prefetch_related(
+                Prefetch(
+                    "articles",
+                    queryset=SourceArticle.objects.select_related("outlet").order_by("position"),
+                ),
+                Prefetch("commentary", queryset=Commentary.objects.order_by("position")),
+                "keywords",
+            )
+            .order_by("-publish_at", "-pk")
+        )
+
+    def items(self, series: Series | None) -> list[Episode]:
+        return list(self.episodes(series)[:FEED_LENGTH])
+
+    def title(self, series: Series | None) -> str:
+        return f"{series.title} · {settings.SITE_NAME}" if series else settings.SITE_NAME
+
+    def description(self, series: Series | None) -> str:
+        if series:
+            return f"{series.author_name}의 연재 「{series.title}」 새 글"
+        return f"{settings.SITE_NAME}: 뉴스를 요약하고 인용하며 논평하는 연재의 새 글"
+
+    def link(self, series: Series | None) -> str:
+        return _link(series.get_absolute_url() if series else reverse("columns:home"))
+
+    def feed_url(self, series: Series | None) -> str:
+        return _link(self.self_path(series))
+
+    def self_path(self, series: Series | None) -> str:
+        return reverse("columns:feed_rss")
+
+    def author_name(self, series: Series | None) -> str | None:
+        return series.author_name if series else None
+
+    def item_title(self, episode: Episode) -> str:
+        return episode.title
+
+    def item_description(self, episode: Episode) -> str:
+        return episode.subtitle or episode.headline
+
+    def item_link(self, episode: Episode) -> str:
+        return _link(episode.get_absolute_url())
+
+    def item_author_name(self, episode: Episode) -> str:
+        return episode.series.author_name
+
+    def item_pubdate(self, episode: Episode) -> datetime:
+        return _utc(episode.publish_at)
+
+    def item_updateddate(self, episode: Episode) -> datetime:
+        # Edited before a scheduled time, it still changed only when it appeared.
+        return _utc(max(episode.publish_at, episode.updated_at))
+
+    def item_categories(self, episode: Episode) -> list[str]:
+        return [tag.name for tag in episode.keywords.all()]
+
+    def item_extra_kwargs(self, episode: Episode) -> dict[str, str]:
+        return {"content_html": render_to_string("columns/feed_item.html", {"episode": episode})}
+
+
+class EpisodesAtomFeed(EpisodesFeed):
+    feed_type = _AtomWithContent
+    subtitle = EpisodesFeed.description
+
+    def self_path(self, series: Series | None) -> str:
+        return reverse("columns:feed_atom")
+
+
+class SeriesFeed(EpisodesFeed):
+    """One series' newest published episodes (five queries: the series, then as above)."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> Series:
+        return get_object_or_404(Series, slug=slug)
+
+    def self_path(self, series: Series | None) -> str:
+        return reverse("columns:series_feed_rss", args=[series.slug])
+
+
+class SeriesAtomFeed(SeriesFeed):
+    feed_type = _AtomWithContent
+    subtitle = EpisodesFeed.description
+
+    def self_path(self, series: Series | None) -> str:
+        return reverse("columns:series_feed_atom", args=[series.slug])

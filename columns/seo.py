@@ -1,0 +1,116 @@
+"""Addresses and descriptions for machines: canonical URLs, JSON-LD, robots.txt.
+
+Share previews (Open Graph, Twitter cards) are drawn by
+templates/includes/share_meta.html with the tags in columns.templatetags.seo.
+"""
+
+import html
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from columns.models import Episode
+
+# Inside <script> the HTML parser ends the element at `</script>` whatever the
+# JSON means; escaping <, > and & makes that sequence impossible.
+_JSON_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    ord("\u2028"): "\\u2028",
+    ord("\u2029"): "\\u2029",
+}
+_SPACES = re.compile(r"\s+")
+
+
+def absolute_url(path: str, request: HttpRequest | None = None) -> str:
+    """`path` on this site as a full address: settings.SITE_URL when set, else the request's."""
+    if settings.SITE_URL:
+        return settings.SITE_URL + path
+    if request is None:
+        return path
+    return request.build_absolute_uri(path)
+
+
+def plain_text(rendered: str) -> str:
+    """Stored HTML as one line of text, for descriptions (escape it again on output)."""
+    return _SPACES.sub(" ", html.unescape(strip_tags(rendered))).strip()
+
+
+def json_ld_script(data: dict[str, Any]) -> SafeString:
+    """A `<script type="application/ld+json">` data block no text inside can break out of."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES)),  # noqa: S308 - JSON, escaped above
+    )
+
+
+def episode_structured_data(episode: Episode, request: HttpRequest | None = None) -> dict:
+    """schema.org data for one episode. Needs series, articles (with outlets), keywords loaded."""
+    url = absolute_url(episode.get_absolute_url(), request)
+    published = timezone.localtime(episode.publish_at) if episode.publish_at else None
+    modified = timezone.localtime(episode.updated_at) if episode.updated_at else published
+    if published and modified and modified < published:
+        modified = published  # edited before a scheduled time: it changed when it appeared
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "@id": url,
+        "url": url,
+        "mainEntityOfPage": url,
+        "headline": episode.title,
+        "alternativeHeadline": episode.headline,
+        "description": episode.subtitle or episode.headline,
+        "inLanguage": "ko",
+        "author": {"@type": "Person", "name": episode.series.author_name},
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": absolute_url(reverse("columns:home"), request),
+        },
+        "isPartOf": {
+            "@type": "CreativeWorkSeries",
+            "name": episode.series.title,
+            "url": absolute_url(episode.series.get_absolute_url(), request),
+        },
+        "position": episode.number,
+        "keywords": [tag.name for tag in episode.keywords.all()],
+        "citation": [
+            {
+                "@type": "NewsArticle",
+                "headline": article.headline,
+                "url": article.url,
+                "publisher": {"@type": "Organization", "name": article.outlet.name},
+            }
+            for article in episode.articles.all()
+        ],
+    }
+    if published:
+        data["datePublished"] = published.isoformat()
+        data["dateModified"] = modified.isoformat()
+    return data
+
+
+@require_GET
+@cache_control(max_age=60 * 60, public=True)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",  # endless combinations of queries; the pages say noindex too
+        "",
+        f"Sitemap: {absolute_url(reverse('sitemap'), request)}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
