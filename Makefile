@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 ## make run: install, migrate, load the demo column and serve it on SQLite.
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py setup_roles
 	$(DEV_ENV) $(BIN)/python manage.py load_demo --admin admin:admin
 	@echo ""
 	@echo "  Site:  http://$(HOST):$(PORT)/"
@@ -36,6 +37,7 @@ run: install
 ## make serve: the production setup (gunicorn, WhiteNoise, DEBUG off) on plain HTTP, locally.
 serve: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py setup_roles
 	$(DEV_ENV) $(BIN)/python manage.py load_demo --admin admin:admin
 	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \

@@ -39,6 +39,7 @@ from django.utils.text import slugify
 from articles.models import Outlet, OutletDomain, SourceArticle, host_of
 from articles.urlrules import canonicalize_url
 from columns.models import Commentary, Episode, Series, Volume
+from columns.search import episodes_reindex
 from columns.services import episode_publish
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -905,6 +906,9 @@ def import_episodes(
     with transaction.atomic():
         for data in order_episodes(episodes):
             report.episodes.append(writer.episode(data, publish=publish))
+        # Imported episodes are searchable at once (search rows are rebuilt
+        # explicitly by whoever writes, never by signals).
+        episodes_reindex(Episode.objects.filter(pk__in=[e.pk for e in report.episodes]))
         if dry_run:
             transaction.set_rollback(True)
     return report
