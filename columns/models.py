@@ -207,20 +207,17 @@ class Episode(models.Model):
 
     def previous_published(self):
         """The published episode before this one in its series (one query)."""
-        return (
-            Episode.objects.published()
-            .filter(series_id=self.series_id, number__lt=self.number)
-            .order_by("-number")
-            .only("number", "headline", "series_id")
-            .first()
-        )
+        return self._published_neighbour(number__lt=self.number, order="-number")
 
     def next_published(self):
         """The published episode after this one in its series (one query)."""
+        return self._published_neighbour(number__gt=self.number, order="number")
+
+    def _published_neighbour(self, *, order: str, **number_filter):
         return (
             Episode.objects.published()
-            .filter(series_id=self.series_id, number__gt=self.number)
-            .order_by("number")
+            .filter(series_id=self.series_id, **number_filter)
+            .order_by(order)
             .only("number", "headline", "series_id")
             .first()
         )

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -72,16 +72,11 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
 
 class KeywordView(PublicEpisodeListMixin, ListView):
     template_name = "columns/keyword.html"
+    allow_empty = False  # a keyword only drafts carry is not a public page
 
     def get_queryset(self):
         self.keyword = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return self.published_episodes().filter(keywords=self.keyword)
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.object_list.exists():
-            raise Http404("No published episode has this keyword.")
-        return response
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(keyword=self.keyword, **kwargs)
@@ -89,16 +84,11 @@ class KeywordView(PublicEpisodeListMixin, ListView):
 
 class OutletView(PublicEpisodeListMixin, ListView):
     template_name = "columns/outlet.html"
+    allow_empty = False  # an outlet cited only in drafts is not a public page
 
     def get_queryset(self):
         self.outlet = get_object_or_404(Outlet, slug=self.kwargs["slug"])
         return self.published_episodes().filter(articles__outlet=self.outlet).distinct()
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.object_list.exists():
-            raise Http404("No published episode cites this outlet.")
-        return response
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(outlet=self.outlet, **kwargs)

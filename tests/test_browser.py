@@ -33,6 +33,12 @@ def browser(settings):
     # The live server speaks plain HTTP.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # The live server's request threads must not keep database connections
+    # open past the test, or the test database cannot be dropped.
+    from django.db import connections
+
+    database = connections.settings["default"]
+    kept_age, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -46,7 +52,11 @@ def browser(settings):
             ],
         )  # fmt: skip
         yield browser
+        # Inside Playwright's loop the ORM keeps connections apart from the
+        # test's own; close them here, in that same context.
+        connections.close_all()
         browser.close()
+    database["CONN_MAX_AGE"] = kept_age
 
 
 def log_in(page, base_url: str, username: str, password: str) -> None:
