@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import MD5
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -153,8 +154,11 @@ class SourceArticle(models.Model):
             models.UniqueConstraint(
                 fields=["episode", "position"], name="article_unique_position_per_episode"
             ),
+            # On a hash of the URL: a B-tree row on PostgreSQL holds at most
+            # about 2.7 KB, and a 2,048-character URL with Korean in it is longer.
             models.UniqueConstraint(
-                fields=["episode", "url"],
+                "episode",
+                MD5("url"),
                 name="article_unique_url_per_episode",
                 violation_error_message=_("이 회차에 같은 기사 주소가 이미 인용되어 있습니다."),
             ),

@@ -22,6 +22,7 @@ from taggit.models import Tag, TaggedItem  # noqa: E402
 from articles.models import Outlet, OutletDomain, SourceArticle  # noqa: E402
 from columns.markup import render_markdown, render_plain_text  # noqa: E402
 from columns.models import Comment, Commentary, Episode, Series  # noqa: E402
+from columns.search import episodes_reindex  # noqa: E402
 
 WORDS = (
     "반도체 데이터센터 전력 생성형AI 로봇 규제 인재 투자 클라우드 보안 교육 의료 금융 "
@@ -102,6 +103,8 @@ def build(episodes: int, seed: int = 48) -> dict:
                 )
             )  # fmt: skip
     Comment.objects.bulk_create(comments, batch_size=1000)
+    # bulk_create skips the services; build the search rows the way the importer does.
+    episodes_reindex(Episode.objects.filter(series=series))
 
     latest = created[-1]
     keyword = latest.keywords.first()

@@ -317,3 +317,25 @@ def test_a_different_article_on_the_same_site_is_fine(episode, outlet):
     first.save()
     second = article(episode, "https://news.example.com/article/7?id=4", position=2)
     second.full_clean()
+
+
+def test_a_long_url_with_korean_in_its_path_can_be_stored_on_every_database():
+    # 2,000 distinct Hangul syllables are about 6 KB in UTF-8: more than a
+    # PostgreSQL B-tree row may hold, so uniqueness is enforced on a hash.
+    episode = make_episode(articles=1)
+    path = "".join(chr(0xAC00 + (i * 7919) % 11172) for i in range(2000))
+    article = SourceArticle(
+        episode=episode,
+        position=2,
+        headline="긴 주소의 기사",
+        outlet=episode.articles.get().outlet,
+        url=f"https://news.example.com/{path}",
+    )
+    article.full_clean()
+    article.save()
+    twin = SourceArticle(
+        episode=episode, position=3, headline="같은 기사", outlet=article.outlet, url=article.url
+    )
+    with pytest.raises(ValidationError) as refused:
+        twin.full_clean()
+    assert "이 회차에 같은 기사 주소가 이미 인용되어 있습니다." in str(refused.value)
