@@ -1,3 +1,4 @@
+import hashlib
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -104,18 +105,32 @@ class SourceArticleQuerySet(models.QuerySet):
         Evaluating it runs one query; the given articles' own episodes are left out.
         """
         articles = list(articles)
-        return self.filter(url__in={a.url for a in articles}).exclude(
-            episode_id__in={a.episode_id for a in articles}
+        urls = {a.url for a in articles}
+        hashes = {hashlib.md5(url.encode()).hexdigest() for url in urls}  # noqa: S324 (lookup key)
+        return (
+            self.alias(url_md5=MD5("url"))
+            .filter(url_md5__in=hashes, url__in=urls)
+            .exclude(episode_id__in={a.episode_id for a in articles})
         )
 
-    def episodes_citing_same_url_as(self, articles) -> dict[str, list[Episode]]:
-        """``{url: [episode, …]}``: other episodes citing these URLs, newest first. One query."""
+    def episodes_citing_same_url_as(
+        self, articles, *, published_only: bool = True, now=None
+    ) -> dict[str, list[Episode]]:
+        """``{url: [episode, …]}``: other episodes citing these URLs, newest first. One query.
+
+        The query looks articles up by URL alone (an index) and leaves unpublished
+        episodes out in Python: a URL is cited a handful of times, while a
+        published-episodes filter in SQL tempts the planner to walk the archive.
+        """
+        now = now or timezone.now()
         citing: dict[str, list[Episode]] = {}
         for other in (
             self.citing_same_url_as(articles)
             .select_related("episode__series")
             .order_by("-episode__publish_at", "-episode__number")
         ):
+            if published_only and not other.episode.is_published(now):
+                continue
             citing.setdefault(other.url, []).append(other.episode)
         return citing
 
@@ -164,6 +179,9 @@ class SourceArticle(models.Model):
             ),
             models.CheckConstraint(condition=Q(position__gte=1), name="article_position_positive"),
         ]
+        # "Cited in other episodes" looks articles up by URL across the archive;
+        # hashed for the same reason as the constraint above.
+        indexes = [models.Index(MD5("url"), name="article_url_md5")]
 
     def __str__(self) -> str:
         return f"{self.position}. {self.headline}"

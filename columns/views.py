@@ -126,7 +126,7 @@ class EpisodeDetailView(DetailView):
         kwargs.setdefault("comment_form", CommentForm())
         # "이 기사를 인용한 다른 화": one query, published episodes only (even for staff).
         articles = episode.articles.all()
-        citing = SourceArticle.objects.in_published_episodes().episodes_citing_same_url_as(articles)
+        citing = SourceArticle.objects.episodes_citing_same_url_as(articles, published_only=True)
         for article in articles:
             article.cited_elsewhere = citing.get(article.url, [])
         return super().get_context_data(
