@@ -15,6 +15,7 @@ import django
 
 django.setup()
 
+from django.db import connection  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
@@ -105,6 +106,10 @@ def build(episodes: int, seed: int = 48) -> dict:
     Comment.objects.bulk_create(comments, batch_size=1000)
     # bulk_create skips the services; build the search rows the way the importer does.
     episodes_reindex(Episode.objects.filter(series=series))
+    # A database in service has planner statistics (autovacuum, or SQLite's
+    # ANALYZE); freshly bulk-loaded tables do not.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
     latest = created[-1]
     keyword = latest.keywords.first()
