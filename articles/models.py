@@ -105,16 +105,22 @@ class SourceArticleQuerySet(models.QuerySet):
         Evaluating it runs one query; the given articles' own episodes are left out.
         """
         articles = list(articles)
-        urls = {a.url for a in articles}
+        return self.citing_urls(
+            {a.url for a in articles}, excluding_episodes={a.episode_id for a in articles}
+        )
+
+    def citing_urls(self, urls, *, excluding_episodes):
+        """Articles citing any of these URLs outside the given episodes (the URL-hash index)."""
+        urls = set(urls)
         hashes = {hashlib.md5(url.encode()).hexdigest() for url in urls}  # noqa: S324 (lookup key)
         return (
             self.alias(url_md5=MD5("url"))
             .filter(url_md5__in=hashes, url__in=urls)
-            .exclude(episode_id__in={a.episode_id for a in articles})
+            .exclude(episode_id__in=excluding_episodes)
         )
 
-    def episodes_citing_same_url_as(
-        self, articles, *, published_only: bool = True, now=None
+    def episodes_citing(
+        self, urls, *, excluding_episode, published_only: bool = True, now=None
     ) -> dict[str, list[Episode]]:
         """``{url: [episode, …]}``: other episodes citing these URLs, newest first. One query.
 
@@ -125,7 +131,7 @@ class SourceArticleQuerySet(models.QuerySet):
         now = now or timezone.now()
         citing: dict[str, list[Episode]] = {}
         for other in (
-            self.citing_same_url_as(articles)
+            self.citing_urls(urls, excluding_episodes={excluding_episode.pk})
             .select_related("episode__series")
             .order_by("-episode__publish_at", "-episode__number")
         ):

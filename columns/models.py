@@ -83,6 +83,10 @@ class Volume(models.Model):
         return self.title
 
 
+# What an episode card in a list shows (templates/includes/episode_list.html).
+EPISODE_CARD_FIELDS = ("number", "headline", "subtitle", "publish_at", "series_id")
+
+
 class EpisodeQuerySet(models.QuerySet):
     def published(self, now=None):
         """Episodes a reader may see: published and whose time has come."""
@@ -93,6 +97,12 @@ class EpisodeQuerySet(models.QuerySet):
         if user.is_authenticated and user.is_staff:
             return self
         return self.published()
+
+    def as_cards(self):
+        """Only what an episode card in a list shows: lists never load the long texts."""
+        return self.select_related("series").only(
+            *EPISODE_CARD_FIELDS, "series__title", "series__slug"
+        )
 
 
 class Episode(models.Model):
@@ -160,7 +170,14 @@ class Episode(models.Model):
                 name="episode_published_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "publish_at"], name="episode_visibility")]
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="episode_visibility"),
+            # A series page, newest first: the published filter is read from the
+            # index, so a far page skips rows without reading them.
+            models.Index(
+                fields=["series", "-number", "status", "publish_at"], name="episode_series_pages"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -205,21 +222,19 @@ class Episode(models.Model):
             and (self.publish_at > now)
         )
 
-    def previous_published(self):
-        """The published episode before this one in its series (one query)."""
-        return self._published_neighbour(number__lt=self.number, order="-number")
+    def published_neighbours(self) -> tuple["Episode | None", "Episode | None"]:
+        """The published episodes just before and after this one in its series (two queries).
 
-    def next_published(self):
-        """The published episode after this one in its series (one query)."""
-        return self._published_neighbour(number__gt=self.number, order="number")
-
-    def _published_neighbour(self, *, order: str, **number_filter):
-        return (
+        Two plain queries cost less to build than one with two subqueries.
+        """
+        siblings = (
             Episode.objects.published()
-            .filter(series_id=self.series_id, **number_filter)
-            .order_by(order)
+            .filter(series_id=self.series_id)
             .only("number", "headline", "series_id")
-            .first()
+        )
+        return (
+            siblings.filter(number__lt=self.number).order_by("-number").first(),
+            siblings.filter(number__gt=self.number).order_by("number").first(),
         )
 
 
@@ -369,3 +384,35 @@ class EpisodeSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of episode {self.episode_id}"
+
+
+class RenderedEpisode(models.Model):
+    """The episode page's parts and approved comments, rendered when one changes.
+
+    Kept by columns.rendering: the page reads this one row instead of five
+    tables. A row rendered by other templates or settings (`version`), or a
+    missing row, is rendered again on the episode's next view. A table of its
+    own, so that lists of episodes never carry it.
+    """
+
+    episode = models.OneToOneField(
+        Episode,
+        verbose_name=_("회차"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="rendered",
+    )
+    body_html = models.TextField(blank=True)
+    comments_html = models.TextField(blank=True)
+    # For the page's head (share tags, JSON-LD) and the "cited elsewhere" lookup.
+    keyword_names = models.JSONField(default=list, blank=True)
+    citations = models.JSONField(default=list, blank=True)
+    version = models.CharField(max_length=16, blank=True)
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("렌더링한 회차")
+        verbose_name_plural = _("렌더링한 회차")
+
+    def __str__(self) -> str:
+        return f"rendered page of episode {self.episode_id}"

@@ -57,7 +57,7 @@ def json_ld_script(data: dict[str, Any]) -> SafeString:
 
 
 def episode_structured_data(episode: Episode, request: HttpRequest | None = None) -> dict:
-    """schema.org data for one episode. Needs series, articles (with outlets), keywords loaded."""
+    """schema.org data for one episode: its row, series and rendering (keywords, citations)."""
     url = absolute_url(episode.get_absolute_url(), request)
     published = timezone.localtime(episode.publish_at) if episode.publish_at else None
     modified = timezone.localtime(episode.updated_at) if episode.updated_at else published
@@ -85,15 +85,15 @@ def episode_structured_data(episode: Episode, request: HttpRequest | None = None
             "url": absolute_url(episode.series.get_absolute_url(), request),
         },
         "position": episode.number,
-        "keywords": [tag.name for tag in episode.keywords.all()],
+        "keywords": episode.rendered.keyword_names,
         "citation": [
             {
                 "@type": "NewsArticle",
-                "headline": article.headline,
-                "url": article.url,
-                "publisher": {"@type": "Organization", "name": article.outlet.name},
+                "headline": cited["headline"],
+                "url": cited["url"],
+                "publisher": {"@type": "Organization", "name": cited["outlet"]},
             }
-            for article in episode.articles.all()
+            for cited in episode.rendered.citations
         ],
     }
     if published:

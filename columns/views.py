@@ -2,18 +2,19 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet, SourceArticle
-from columns import search, services
+from columns import rendering, search, services
 from columns.forms import CommentForm
-from columns.models import Commentary, Episode, Series
+from columns.models import EPISODE_CARD_FIELDS, Episode, Series
 
 
 class PublicEpisodeListMixin:
@@ -27,12 +28,7 @@ class PublicEpisodeListMixin:
     context_object_name = "episodes"
 
     def published_episodes(self):
-        return (
-            Episode.objects.published()
-            .select_related("series")
-            .prefetch_related("keywords")
-            .order_by("-publish_at", "-number")
-        )
+        return Episode.objects.published().as_cards().order_by("-publish_at", "-number")
 
 
 class HomeView(PublicEpisodeListMixin, ListView):
@@ -64,7 +60,9 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
 
     def get_queryset(self):
         self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
-        return self.published_episodes().filter(series=self.series).order_by("-number")
+        # Through the series' own manager: every card gets this series without a
+        # join, which lets the database walk its (series, number) index for pages.
+        return self.series.episodes.published().only(*EPISODE_CARD_FIELDS).order_by("-number")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(series=self.series, **kwargs)
@@ -101,18 +99,9 @@ class EpisodeDetailView(DetailView):
     context_object_name = "episode"
 
     def get_queryset(self):
-        return (
-            Episode.objects.visible_to(self.request.user)
-            .select_related("series", "volume")
-            .prefetch_related(
-                Prefetch(
-                    "articles", queryset=SourceArticle.objects.select_related("outlet", "health")
-                ),
-                Prefetch(
-                    "commentary", queryset=Commentary.objects.select_related("source_article")
-                ),
-                "keywords",
-            )
+        # The parts and comments come rendered beside the row (columns.rendering).
+        return Episode.objects.visible_to(self.request.user).select_related(
+            "series", "volume", "rendered"
         )
 
     def get_object(self, queryset=None):
@@ -124,16 +113,23 @@ class EpisodeDetailView(DetailView):
     def get_context_data(self, **kwargs):
         episode = self.object
         kwargs.setdefault("comment_form", CommentForm())
+        stored = rendering.rendered(episode)
         # "이 기사를 인용한 다른 화": one query, published episodes only (even for staff).
-        articles = episode.articles.all()
-        citing = SourceArticle.objects.episodes_citing_same_url_as(articles, published_only=True)
-        for article in articles:
-            article.cited_elsewhere = citing.get(article.url, [])
+        citing = SourceArticle.objects.episodes_citing(
+            [cited["url"] for cited in stored.citations], excluding_episode=episode
+        )
+        body = rendering.with_cited_elsewhere(
+            stored.body_html,
+            {cited["position"]: citing.get(cited["url"]) for cited in stored.citations},
+        )
+        previous_episode, next_episode = episode.published_neighbours()
+        # Both rendered from sanitized parts and escaped fields (columns.rendering).
         return super().get_context_data(
+            body=mark_safe(body),  # noqa: S308
+            comment_list=mark_safe(stored.comments_html),  # noqa: S308
             is_preview=not episode.is_published(),
-            previous_episode=episode.previous_published(),
-            next_episode=episode.next_published(),
-            comments=list(episode.comments.approved().order_by("created_at", "pk")),
+            previous_episode=previous_episode,
+            next_episode=next_episode,
             **kwargs,
         )
 

@@ -17,14 +17,11 @@ pytestmark = pytest.mark.django_db
 
 # The episode page, for an anonymous reader:
 EPISODE_PAGE_QUERIES = [
-    "the episode, with its series and volume",
-    "its articles, with their outlets and link health",
-    "its commentary paragraphs, with the articles they answer",
-    "its keywords",
+    "the episode, with its series, volume and stored body (articles, commentary, keywords,"
+    " approved comments)",
     "published episodes citing the same article URLs (이 기사를 인용한 다른 화)",
     "the previous published episode",
     "the next published episode",
-    "the approved comments",
 ]
 
 
@@ -104,15 +101,14 @@ def list_of_episodes(count: int):
     make_episode(series, count + 1, status=Episode.Status.DRAFT, articles=0, keywords=("공통",))
     keyword = Tag.objects.get(name="공통")
     return {
-        # count of published episodes (paginator), the page of episodes with their
-        # series, their keywords
-        "home": (reverse("columns:home"), 3),
-        # the series, count, the page of episodes, their keywords
-        "series": (series.get_absolute_url(), 4),
-        # the keyword, count, "any at all?", the page of episodes, their keywords
-        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 5),
-        # the outlet, count, "any at all?", the page of episodes, their keywords
-        "outlet": (outlet.get_absolute_url(), 5),
+        # count of published episodes (paginator), the page of episodes with their series
+        "home": (reverse("columns:home"), 2),
+        # the series, count, the page of episodes
+        "series": (series.get_absolute_url(), 3),
+        # the keyword, count, "any at all?", the page of episodes
+        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 4),
+        # the outlet, count, "any at all?", the page of episodes
+        "outlet": (outlet.get_absolute_url(), 4),
         # count of series with published episodes, the page of series
         "series list": (reverse("columns:series_list"), 2),
     }

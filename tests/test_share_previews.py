@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import SourceArticle
 from columns.models import Episode
 from tests.factories import make_episode, make_series
 
@@ -205,7 +204,9 @@ def test_json_ld_cites_every_source_article_with_outlet_and_url(client, episode)
 )
 def test_a_title_cannot_break_out_of_the_json_ld_block(client, headline):
     episode = make_episode(headline=headline)
-    SourceArticle.objects.filter(episode=episode, position=1).update(headline=headline)
+    article = episode.articles.get(position=1)
+    article.headline = headline
+    article.save()
     html = client.get(episode.get_absolute_url()).content.decode()
     head = HeadReader(html)
     # Exactly one script element on the page, and it is the data block.

@@ -1,0 +1,225 @@
+"""The episode's stored body (columns.rendering): rendered whenever what it shows
+changes, however the change is made, and never served out of date."""
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles.models import LinkHealth, SourceArticle
+from columns import rendering, signals
+from columns.models import Comment, Commentary, Episode, RenderedEpisode
+from tests.factories import make_episode, make_outlet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # The page must be fresh because the body is, not because the cache was bumped.
+    settings.PAGE_CACHE_ENABLED = False
+
+
+def stored(episode: Episode) -> RenderedEpisode:
+    return RenderedEpisode.objects.get(episode=episode)
+
+
+def page(episode: Episode) -> str:
+    response = Client().get(episode.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_new_episode_is_stored_with_its_parts_keywords_and_citations():
+    episode = make_episode(articles=2, keywords=("반도체", "전력망"))
+    row = stored(episode)
+    assert "가상 기사 제목 1" in row.body_html and "가상 기사 제목 2" in row.body_html
+    assert "1번째 기사에 대한 생각을 적습니다." in row.body_html
+    assert row.keyword_names == ["반도체", "전력망"]
+    assert [c["position"] for c in row.citations] == [1, 2]
+    assert row.citations[0]["url"] == f"https://news.example.com/article/{episode.number}-1"
+    assert row.version == rendering.body_version()
+
+
+def test_editing_an_article_shows_at_once():
+    episode = make_episode()
+    article = episode.articles.get(position=2)
+    article.headline = "고쳐 쓴 기사 제목"
+    article.save()
+    html = page(episode)
+    assert "고쳐 쓴 기사 제목" in html and "가상 기사 제목 2" not in html
+
+
+def test_adding_and_deleting_parts_shows_at_once():
+    episode = make_episode(articles=1)
+    outlet = make_outlet("새소식일보")
+    added = SourceArticle.objects.create(
+        episode=episode,
+        position=2,
+        headline="새로 붙인 기사",
+        outlet=outlet,
+        url="https://news.example.com/added",
+    )
+    Commentary.objects.create(episode=episode, position=9, body="덧붙인 논평 문단입니다.")
+    html = page(episode)
+    assert "새로 붙인 기사" in html and "-새소식일보-" in html and "덧붙인 논평 문단입니다." in html
+
+    added.delete()
+    episode.commentary.get(position=9).delete()
+    html = page(episode)
+    assert "새로 붙인 기사" not in html and "덧붙인 논평 문단입니다." not in html
+
+
+def test_keywords_added_removed_and_cleared_show_at_once():
+    episode = make_episode(keywords=("반도체",))
+    episode.keywords.add("데이터센터")
+    assert stored(episode).keyword_names == ["반도체", "데이터센터"]
+    assert "#데이터센터" in page(episode)
+    episode.keywords.remove("반도체")
+    assert stored(episode).keyword_names == ["데이터센터"]
+    episode.keywords.clear()
+    assert stored(episode).keyword_names == [] and 'class="keywords"' not in page(episode)
+
+
+def test_renaming_an_outlet_a_keyword_or_a_pen_name_reaches_every_episode_showing_it():
+    first, second = make_episode(keywords=("반도체",)), make_episode(keywords=("반도체",))
+    outlet = first.articles.first().outlet
+    SourceArticle.objects.filter(pk=second.articles.first().pk).update(outlet=outlet)
+    second.articles.first().save()  # an editor's save after the move
+
+    outlet.name = "이름바꾼일보"
+    outlet.save()
+    tag = Tag.objects.get(name="반도체")
+    tag.name = "시스템반도체"
+    tag.save()
+    series = first.series
+    series.author_name = "새필명"
+    series.save()
+
+    for episode in (first, second):
+        html = page(episode)
+        assert "-이름바꾼일보-" in html and "#시스템반도체" in html
+    assert "새필명의 논평" in page(first)
+    assert stored(second).keyword_names == ["시스템반도체"]
+
+
+def test_deleting_a_keyword_removes_it_from_the_episodes_that_carried_it():
+    episode = make_episode(keywords=("사라질말", "남을말"))
+    Tag.objects.get(name="사라질말").delete()
+    assert stored(episode).keyword_names == ["남을말"]
+    assert "#사라질말" not in page(episode)
+
+
+def test_saving_a_series_or_outlet_without_a_visible_change_renders_nothing(monkeypatch):
+    episode = make_episode()
+    rendered = []
+    monkeypatch.setattr(signals, "store_episode_body", rendered.append)
+    monkeypatch.setattr(signals, "store_episode_bodies", lambda qs: rendered.extend(qs))
+    episode.series.description = "설명만 바꿉니다."
+    episode.series.save()
+    episode.articles.first().outlet.save()
+    assert rendered == []
+    episode.series.author_name = "다른필명"
+    episode.series.save()
+    assert rendered == [episode]
+
+
+def test_a_link_that_starts_failing_or_recovers_changes_the_stored_body():
+    episode = make_episode(articles=1)
+    article = episode.articles.get()
+    health = LinkHealth.objects.create(
+        article=article,
+        url=article.url,
+        result="unreachable",
+        consecutive_failures=1,
+        checked_at=timezone.now(),
+    )
+    assert "web.archive.org" not in stored(episode).body_html
+    health.consecutive_failures = 2
+    health.save()
+    assert "web.archive.org" in stored(episode).body_html
+    health.delete()
+    assert "web.archive.org" not in stored(episode).body_html
+
+
+def test_an_out_of_date_body_is_rendered_again_on_its_next_view():
+    episode = make_episode()
+    # A row from another release's templates.
+    RenderedEpisode.objects.filter(episode=episode).update(
+        body_html="<p>옛 본문</p>", version="old", keyword_names=[], citations=[]
+    )
+    html = page(episode)
+    assert "옛 본문" not in html and "가상 기사 제목 1" in html
+    assert '"citation"' in html and "가상 기사 제목 1" in html.split("application/ld+json")[1]
+    row = stored(episode)
+    assert row.version == rendering.body_version() and row.keyword_names
+
+
+def test_an_episode_without_a_stored_rendering_gets_one_on_its_first_view():
+    episode = make_episode()  # e.g. written before renderings were stored
+    RenderedEpisode.objects.filter(episode=episode).delete()
+    assert "가상 기사 제목 1" in page(episode)
+    assert stored(episode).version == rendering.body_version()
+
+
+def test_deleting_an_episode_deletes_its_rendering_and_renders_nothing_on_the_way():
+    episode = make_episode()
+    Comment.objects.create(episode=episode, name="독자", body="댓글", status="approved")
+    LinkHealth.objects.create(
+        article=episode.articles.first(),
+        url=episode.articles.first().url,
+        result="unreachable",
+        consecutive_failures=5,
+        checked_at=timezone.now(),
+    )
+    episode.delete()
+    assert not RenderedEpisode.objects.exists()
+    another = make_episode()
+    Episode.objects.filter(pk=another.pk).delete()  # a queryset delete, as the admin's action
+    assert not RenderedEpisode.objects.exists()
+
+
+def test_the_body_version_follows_the_templates_settings_it_depends_on(settings):
+    before = rendering.body_version()
+    settings.LINKCHECK_ARCHIVE_AFTER_FAILURES = 7
+    assert rendering.body_version() != before
+
+
+def test_a_failed_write_leaves_the_stored_body_as_it_was():
+    episode = make_episode()
+    before = stored(episode).body_html
+    article = episode.articles.get(position=1)
+    article.headline = "저장되지 않을 제목"
+    article.position = 2  # taken: the database refuses the save
+    with pytest.raises(IntegrityError), transaction.atomic():
+        article.save()
+    assert stored(episode).body_html == before
+
+
+def test_the_cited_elsewhere_place_is_invisible_when_nothing_else_cites_the_article():
+    episode = make_episode(articles=1)
+    html = page(episode)
+    assert "<!--cited-elsewhere:1-->" in stored(episode).body_html
+    assert "이 기사를 인용한 다른 화" not in html
+
+
+def test_comments_appear_when_approved_and_go_when_removed_or_rejected():
+    episode = make_episode()
+    comment = Comment.objects.create(episode=episode, name="늦은독자", body="기다린 댓글입니다.")
+    assert "기다린 댓글입니다." not in page(episode)  # pending
+
+    comment.status = Comment.Status.APPROVED
+    comment.save()
+    html = page(episode)
+    assert "기다린 댓글입니다." in html and '댓글 <span class="count">1</span>' in html
+
+    comment.status = Comment.Status.REJECTED
+    comment.save()
+    assert "기다린 댓글입니다." not in page(episode)
+
+    comment.status = Comment.Status.APPROVED
+    comment.save()
+    comment.delete()
+    html = page(episode)
+    assert "기다린 댓글입니다." not in html and '댓글 <span class="count">0</span>' in html
