@@ -110,12 +110,16 @@ class SourceArticleQuerySet(models.QuerySet):
         )
 
     def citing_urls(self, urls, *, excluding_episodes):
-        """Articles citing any of these URLs outside the given episodes (the URL-hash index)."""
-        urls = set(urls)
+        """Articles citing any of these URLs outside the given episodes (the URL-hash index).
+
+        Matched on the hash alone, as the one-citation-per-episode constraint is.
+        Adding `url IN (…)` would be no safer and costs SQLite its index: it
+        substitutes the constant into MD5(url) and then scans the table.
+        """
         hashes = {hashlib.md5(url.encode()).hexdigest() for url in urls}  # noqa: S324 (lookup key)
         return (
             self.alias(url_md5=MD5("url"))
-            .filter(url_md5__in=hashes, url__in=urls)
+            .filter(url_md5__in=hashes)
             .exclude(episode_id__in=excluding_episodes)
         )
 
@@ -133,6 +137,12 @@ class SourceArticleQuerySet(models.QuerySet):
         for other in (
             self.citing_urls(urls, excluding_episodes={excluding_episode.pk})
             .select_related("episode__series")
+            .only(
+                "url",
+                *(f"episode__{name}" for name in ("number", "headline", "status", "publish_at")),
+                "episode__series__title",
+                "episode__series__slug",
+            )
             .order_by("-episode__publish_at", "-episode__number")
         ):
             if published_only and not other.episode.is_published(now):

@@ -74,12 +74,15 @@ def build(episodes: int, seed: int = 48) -> dict:
         for position in (1, 2, 3):
             summary = "\n\n".join(f"“{paragraph(rng, 2)}”" for _ in range(2))
             outlet = rng.choice(outlets)
+            url = f"https://news{outlets.index(outlet)}.example.com/view/{episode.number}{position}"
+            if episode.number % 10 == 5 and position == 3:
+                # A follow-up: one episode in ten cites a story the one before cited too.
+                url, outlet = articles[-3].url, articles[-3].outlet
             articles.append(
                 SourceArticle(
                     episode=episode, position=position, outlet=outlet,
                     headline=f"{rng.choice(WORDS)} 기사 {episode.number}-{position}",
-                    url=f"https://news{outlets.index(outlet)}.example.com/view/{episode.number}{position}",
-                    summary=summary, summary_html=render_markdown(summary),
+                    url=url, summary=summary, summary_html=render_markdown(summary),
                 )
             )  # fmt: skip
         for position in (1, 2, 3, 4):
@@ -126,8 +129,10 @@ def build(episodes: int, seed: int = 48) -> dict:
                 continue
         return None
 
+    following_up = next(e for e in reversed(created) if e.number % 10 == 5)
     return {
         "episode": latest.get_absolute_url(),
+        "episode_citing_again": following_up.get_absolute_url(),
         "series_first": series.get_absolute_url(),
         "series_last": f"{series.get_absolute_url()}?page={last_page}",
         "keyword": reverse("columns:keyword", args=[keyword.slug]),

@@ -188,6 +188,7 @@ def main() -> None:
             ("floor (same bytes from memory)", "warm", "/__bench__/floor/"),
             ("episode page, warm", "warm", urls["episode"]),
             ("episode page, cache off", "cold", urls["episode"]),
+            ("episode page citing a story again, cache off", "cold", urls["episode_citing_again"]),
             ("series page 1, cache off", "cold", urls["series_first"]),
             ("series last page, cache off", "cold", urls["series_last"]),
             ("keyword page, cache off", "cold", urls["keyword"]),

@@ -11,7 +11,11 @@ depends on other episodes (the neighbours, who else cites an article) is
 looked up per view.
 
 columns.signals calls `store_episode_body` after every write to a part, so the
-stored body holds however a row changes (admin, importer, shell).
+stored body holds however a row changes (admin, importer, shell). Each
+citation also records whether another episode cites the same URL; an article
+saved with a URL renders the other episodes citing it, so the mark is set
+wherever it should be (left set after the other citation goes, it costs only
+a lookup that finds nothing).
 """
 
 import functools
@@ -31,7 +35,9 @@ from columns.models import Comment, Commentary, Episode, RenderedEpisode
 CITED_ELSEWHERE_MARK = "<!--cited-elsewhere:{position}-->"
 
 
-# What a stored body depends on besides the episode's rows.
+# What a stored body depends on besides the episode's rows: the templates, and
+# the shape of what is stored (raise it when RenderedEpisode's contents change).
+RENDERING_FORMAT = 1
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
@@ -46,7 +52,7 @@ def body_version() -> str:
     A deploy that changes either makes every stored body out of date; each is
     rendered again on its next view, with no step to remember.
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(str(RENDERING_FORMAT).encode())
     for name in BODY_TEMPLATES:
         digest.update(get_template(name).template.source.encode())
     digest.update(str(settings.LINKCHECK_ARCHIVE_AFTER_FAILURES).encode())
@@ -98,6 +104,11 @@ def store_episode_body(episode_id: int) -> None:
                 "keywords": keywords,
             },
         )
+        # Whether any other episode, published or not, cites the same URL: the page
+        # looks up which of them readers may see only when one does.
+        cited_elsewhere = set(
+            SourceArticle.objects.citing_same_url_as(articles).values_list("url", flat=True)
+        )
         comments = Comment.objects.filter(episode=episode).approved().order_by("created_at", "pk")
         RenderedEpisode.objects.update_or_create(
             episode=episode,
@@ -113,6 +124,7 @@ def store_episode_body(episode_id: int) -> None:
                         "headline": a.headline,
                         "outlet": a.outlet.name,
                         "url": a.url,
+                        "cited_elsewhere": a.url in cited_elsewhere,
                     }
                     for a in articles
                 ],

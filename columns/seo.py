@@ -49,7 +49,7 @@ def plain_text(rendered: str) -> str:
 
 def json_ld_script(data: dict[str, Any]) -> SafeString:
     """A `<script type="application/ld+json">` data block no text inside can break out of."""
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     return format_html(
         '<script type="application/ld+json">{}</script>',
         mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES)),  # noqa: S308 - JSON, escaped above

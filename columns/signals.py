@@ -41,6 +41,15 @@ def _part_changed(sender, instance, raw=False, origin=None, **kwargs):
         store_episode_body(instance.episode_id)
 
 
+def _article_saved(sender, instance, raw=False, **kwargs):
+    """Other episodes citing the same URL now have a citation elsewhere to show."""
+    if raw:
+        return
+    others = set(sender.objects.citing_same_url_as([instance]).values_list("episode_id", flat=True))
+    for episode_id in sorted(others):
+        store_episode_body(episode_id)
+
+
 def _keywords_changed(sender, instance, action, **kwargs):
     from columns.models import Episode
 
@@ -148,6 +157,7 @@ def connect() -> None:
         uid = f"body-{part._meta.label_lower}"
         post_save.connect(_part_changed, sender=part, dispatch_uid=uid + "-save")
         post_delete.connect(_part_changed, sender=part, dispatch_uid=uid + "-delete")
+    post_save.connect(_article_saved, sender=SourceArticle, dispatch_uid="body-cited-elsewhere")
     m2m_changed.connect(_keywords_changed, sender=TaggedItem, dispatch_uid="body-keywords")
     for shown in (Series, Outlet, Tag):
         uid = f"body-{shown._meta.label_lower}"

@@ -100,8 +100,10 @@ class EpisodeDetailView(DetailView):
 
     def get_queryset(self):
         # The parts and comments come rendered beside the row (columns.rendering).
-        return Episode.objects.visible_to(self.request.user).select_related(
-            "series", "volume", "rendered"
+        return (
+            Episode.objects.visible_to(self.request.user)
+            .select_related("series", "volume", "rendered")
+            .defer("intro", "intro_html", "closing", "closing_html")  # in the rendered body
         )
 
     def get_object(self, queryset=None):
@@ -114,9 +116,13 @@ class EpisodeDetailView(DetailView):
         episode = self.object
         kwargs.setdefault("comment_form", CommentForm())
         stored = rendering.rendered(episode)
-        # "이 기사를 인용한 다른 화": one query, published episodes only (even for staff).
-        citing = SourceArticle.objects.episodes_citing(
-            [cited["url"] for cited in stored.citations], excluding_episode=episode
+        # "이 기사를 인용한 다른 화": published episodes only (even for staff); one
+        # query, run only when another episode cites one of these articles at all.
+        cited_elsewhere = [c["url"] for c in stored.citations if c["cited_elsewhere"]]
+        citing = (
+            SourceArticle.objects.episodes_citing(cited_elsewhere, excluding_episode=episode)
+            if cited_elsewhere
+            else {}
         )
         body = rendering.with_cited_elsewhere(
             stored.body_html,

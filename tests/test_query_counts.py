@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 EPISODE_PAGE_QUERIES = [
     "the episode, with its series, volume and stored body (articles, commentary, keywords,"
     " approved comments)",
-    "published episodes citing the same article URLs (이 기사를 인용한 다른 화)",
+    "published episodes citing the same article URLs (이 기사를 인용한 다른 화),"
+    " when any other episode cites one",
     "the previous published episode",
     "the next published episode",
 ]
