@@ -1,8 +1,10 @@
 """The episode's stored body (columns.rendering): rendered whenever what it shows
 changes, however the change is made, and never served out of date."""
 
+import threading
+
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 from taggit.models import Tag
@@ -223,3 +225,44 @@ def test_comments_appear_when_approved_and_go_when_removed_or_rejected():
     comment.delete()
     html = page(episode)
     assert "기다린 댓글입니다." not in html and '댓글 <span class="count">0</span>' in html
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks are PostgreSQL's (SQLite writes one at a time)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_readers_commenting_at_the_same_moment_both_get_through(monkeypatch):
+    # Both comments are inserted before either transaction renders the episode:
+    # the second render waits for the first one's lock, then sees both comments.
+    episode = make_episode()
+    both_inserted = threading.Barrier(2, timeout=10)
+    render = rendering.store_episode_body
+
+    def render_after_both_inserted(episode_id):
+        both_inserted.wait()
+        render(episode_id)
+
+    monkeypatch.setattr(signals, "store_episode_body", render_after_both_inserted)
+    errors = []
+
+    def comment(i):
+        try:
+            with transaction.atomic():
+                Comment.objects.create(
+                    episode=episode, name=f"동시{i}", body=f"같은 순간 {i}", status="approved"
+                )
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=comment, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Comment.objects.filter(episode=episode).count() == 2
+    comments_html = stored(episode).comments_html
+    assert "같은 순간 0" in comments_html and "같은 순간 1" in comments_html
