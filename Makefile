@@ -24,7 +24,7 @@ install: $(VENV)/.installed-base
 install-dev: $(VENV)/.installed-dev
 
 ## make run: install, migrate, load the demo column and serve it on SQLite.
-run: install
+run: install .env
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py setup_roles
 	$(DEV_ENV) $(BIN)/python manage.py load_demo --admin admin:admin
@@ -34,16 +34,32 @@ run: install
 	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Development settings for `python manage.py …` (manage.py reads .env; real
+# environment variables win). Never written over an existing .env.
+.env:
+	printf '# Written by make run for development; see .env.example for every variable.\nDJANGO_DEBUG=true\n' > $@
+
+# make serve: production settings (debug off, hashed static files, WhiteNoise),
+# on plain HTTP on loopback. The secret is made once and kept in var/.
+SERVE_SECRET := var/serve-secret-key
+PROD_ENV = DJANGO_DEBUG=false \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SERVE_SECRET))}" \
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
+
+$(SERVE_SECRET): | $(BIN)/python
+	umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
 ## make serve: the production setup (gunicorn, WhiteNoise, DEBUG off) on plain HTTP, locally.
-serve: install
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py setup_roles
-	$(DEV_ENV) $(BIN)/python manage.py load_demo --admin admin:admin
-	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
-	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0 \
-	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
+serve: install $(SERVE_SECRET)
+	$(PROD_ENV) $(BIN)/python manage.py migrate --noinput
+	$(PROD_ENV) $(BIN)/python manage.py setup_roles
+	$(PROD_ENV) $(BIN)/python manage.py load_demo --admin admin:admin
+	$(PROD_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo ""
+	@echo "  Site:  http://$(HOST):$(PORT)/  (production settings, gunicorn)"
+	@echo ""
+	$(PROD_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
 
 ## make bench: build a 2,000-episode archive in a throw-away database and load it with wrk.
 bench: install-dev

@@ -155,6 +155,7 @@ def main() -> None:
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_HSTS_SECONDS": "0",
         "BENCH_FLOOR_FILE": str(floor_file),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
     }
     servers = []
     try:

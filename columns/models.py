@@ -344,6 +344,8 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["episode", "status", "created_at"], name="comment_by_episode"),
             models.Index(fields=["status", "created_at"], name="comment_queue"),
+            # The rate limit's fallback while the cache is down (columns.services).
+            models.Index(fields=["ip_hash", "created_at"], name="comment_by_sender"),
         ]
 
     def __str__(self) -> str:

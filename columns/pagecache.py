@@ -17,6 +17,7 @@ import hashlib
 import time
 import uuid
 from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,7 +28,9 @@ from django.utils import timezone
 
 VERSION_KEY = "pagecache:version"
 CSRF_PLACEHOLDER = "__CSRF_TOKEN_PLACEHOLDER__"
-_KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Security-Policy", "X-Robots-Tag")
+# Content-Language, CSP and X-Frame-Options are set outside the cache for every
+# response (columns.middleware.PublicHeadersMiddleware).
+_KEPT_HEADERS = ("Content-Type", "X-Robots-Tag")
 
 
 def _next_scheduled_timestamp() -> float | None:
@@ -85,11 +88,46 @@ def _cacheable_request(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _page_query(request) -> str:
+    """The query parameters a public page reads, in a fixed order; the rest is ignored.
+
+    Tracking tags and junk (`?utm_source=…`, `?x=1`) change nothing on a page,
+    so they share its entry instead of each filling the cache with a copy.
+    """
+    kept = {
+        name: request.GET[name]
+        for name in settings.PAGE_CACHE_QUERY_PARAMETERS
+        if request.GET.get(name, "") != ""
+    }
+    return urlencode(sorted(kept.items()))
+
+
+def _path_key(request, version: str) -> str:
+    return f"pagecache:variants:{version}:{_digest(f'{request.get_host()}|{request.path}')}"
+
+
 def _page_key(request, version: str) -> str:
-    digest = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()[
-        :32
-    ]
-    return f"pagecache:page:{version}:{digest}"
+    address = f"{request.get_host()}|{request.path}?{_page_query(request)}"
+    return f"pagecache:page:{version}:{_digest(address)}"
+
+
+def _may_store_variant(request, version: str) -> bool:
+    """Whether one more variant (page number, search query) of this path may be cached.
+
+    Each path keeps at most PAGE_CACHE_MAX_VARIANTS entries per content version;
+    past that, pages are still served, only not stored, so no sequence of
+    query strings can fill the cache.
+    """
+    key = _path_key(request, version)
+    cache.add(key, 0, timeout=settings.PAGE_CACHE_SECONDS)
+    try:
+        return cache.incr(key) <= settings.PAGE_CACHE_MAX_VARIANTS
+    except ValueError:  # expired in between, or the cache is down
+        return False
 
 
 # Used only for its cookie handling: reading the reader's CSRF cookie and
@@ -124,6 +162,8 @@ class PublicPageCacheMiddleware:
             if not self._storable(request, response):
                 return self._finish_uncached(request, response)
             body = response.content
+            if not _may_store_variant(request, state["version"]):
+                return self._finish_uncached(request, response)
             entry = {
                 "body": body,
                 "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',

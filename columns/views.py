@@ -15,6 +15,7 @@ from articles.models import Outlet, SourceArticle
 from columns import rendering, search, services
 from columns.forms import CommentForm
 from columns.models import EPISODE_CARD_FIELDS, Episode, Series
+from common.http import client_ip
 
 
 class PublicEpisodeListMixin:
@@ -140,16 +141,6 @@ class EpisodeDetailView(DetailView):
         )
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The reader's address; behind N trusted proxies, the Nth address from the right."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
-        if len(forwarded) >= proxies and forwarded[-proxies]:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @require_POST
 def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpResponse:
     """Post/redirect/get for a reader's comment; a refused one re-shows the page with errors."""
@@ -163,8 +154,12 @@ def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpRes
 
     ip = client_ip(request)
     if services.comment_rate_limited(ip_hash=services.sender_fingerprint(ip)):
+        # The reader's words come back in a form they can send again later.
         return render(
-            request, "columns/comment_rate_limited.html", {"episode": episode}, status=429
+            request,
+            "columns/comment_rate_limited.html",
+            {"episode": episode, "comment_form": CommentForm(request.POST)},
+            status=429,
         )
 
     form = CommentForm(request.POST)
@@ -188,6 +183,7 @@ def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpRes
         messages.success(request, "댓글이 등록되었습니다.")
     else:
         messages.success(request, "댓글을 받았습니다. 운영진이 확인한 뒤에 공개됩니다.")
+    # To the comments, which open with the confirmation and the form (includes/comments.html).
     return redirect(f"{episode.get_absolute_url()}#comments")
 
 

@@ -1,5 +1,6 @@
 """Settings for the column site, read from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "taggit",
+    "axes",
     "columns",
     "articles",
 ]
@@ -36,16 +38,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so cached pages get the same headers as fresh ones.
+    "columns.middleware.PublicHeadersMiddleware",
+    # Before anything reads request.POST: refuses file parts and big bodies unread.
+    "columns.middleware.PublicPostLimitMiddleware",
     # Before sessions, auth and CSRF: a cached page costs two cache reads.
     "columns.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: the site and its admin speak LANGUAGE_CODE (Korean)
+    # whatever the browser asks for, and cached pages cannot mix languages.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "columns.middleware.ContentSecurityPolicyMiddleware",
+    # Last: django-axes turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -68,7 +76,7 @@ TEMPLATES = [
 ]
 
 # --- Database: embedded SQLite by default, PostgreSQL in production -------------
-(BASE_DIR / "var").mkdir(exist_ok=True)
+# var/ is part of the checkout (var/.gitkeep): importing settings creates nothing.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
@@ -91,9 +99,17 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache that degrades instead of failing while Redis is
+            # down: reads miss, writes are dropped, one log line per outage.
+            "BACKEND": "common.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "column"),
+            "OPTIONS": {
+                # A stopped Redis answers "connection refused" at once; a lost
+                # network would hang a request without these.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+            },
         }
     }
 else:
@@ -102,10 +118,11 @@ else:
 # Whole public pages, versioned so any change is visible at once (columns.pagecache).
 PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 60 * 60)
-PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/__bench__/")
-
-# Benchmarks only (bench/run.py): serves /__bench__/floor/ from this file when set.
-BENCH_FLOOR_FILE = env_str("BENCH_FLOOR_FILE")
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/")
+# The only query parameters public pages read; others share the page's entry.
+PAGE_CACHE_QUERY_PARAMETERS = ("page", "q")
+# Cached variants (page numbers, search queries) per path and content version.
+PAGE_CACHE_MAX_VARIANTS = 200
 
 # --- Passwords, sessions ---------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -115,6 +132,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# --- Admin login throttling (django-axes) ----------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Either one: ten failures for one account, or ten from one address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# The same address rule as the comment rate limit (X-Forwarded-For only behind
+# DJANGO_TRUSTED_PROXY_COUNT trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+# Failures are counted in the database, so a cache outage cannot reset them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 
 # --- Language and time: Korean first --------------------------------------------
 LANGUAGE_CODE = "ko"
@@ -126,8 +163,7 @@ USE_TZ = True
 
 # --- Static files: WhiteNoise with compressed, hashed, far-future files --------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = BASE_DIR / "var" / "static"  # made by collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -214,8 +250,12 @@ COMMENT_AUTO_APPROVE_KNOWN = env_bool("COMMENT_AUTO_APPROVE_KNOWN", True)
 # Besides staff in the moderators/editors groups.
 COMMENT_NOTIFY_EMAILS = env_list("COMMENT_NOTIFY_EMAILS")
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none,
-# use the connecting address).
+# use the connecting address; common.http.client_ip).
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# Public forms (comments) send a few fields as url-encoded text; anything
+# bigger, or with file parts, is refused before its body is read
+# (columns.middleware.PublicPostLimitMiddleware).
+PUBLIC_POST_MAX_BYTES = 64 * 1024
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 5)
 
 LOGGING = {

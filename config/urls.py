@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -16,8 +15,3 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("", include("columns.urls")),
 ]
-
-if settings.BENCH_FLOOR_FILE:
-    from bench.floor import floor_view
-
-    urlpatterns.insert(0, path("__bench__/floor/", floor_view))

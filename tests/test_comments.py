@@ -200,8 +200,9 @@ def test_ordinary_text_is_stored_exactly_as_written(client, episode, body):
 def test_xss_attempts_in_name_and_body_render_inert(client, episode, name, body):
     Comment.objects.create(episode=episode, name=name, body=body, status="approved")
     html = client.get(episode.get_absolute_url()).content.decode()
-    # The list of comments only: the form below carries a random CSRF token.
-    comments = html[html.index('id="comments"') : html.index('class="comment-form"')]
+    # The list of comments only: the form above it carries a random CSRF token.
+    start = html.index('class="comment-list"')
+    comments = html[start : html.index("</section>", start)]
     assert "<script>alert" not in comments
     assert "<img" not in comments and "<svg" not in comments and "<iframe" not in comments
     assert 'href="javascript:' not in comments

@@ -160,7 +160,7 @@ def test_local_memory_cache_is_the_default():
 
 def test_redis_url_switches_the_cache_to_redis():
     values = settings_under(REDIS_URL="redis://cache.example.com:6379/1", **PRODUCTION)
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "common.cache.ResilientRedisCache"
     assert values["cache_location"] == "redis://cache.example.com:6379/1"
 
 

@@ -1,0 +1,1 @@
+"""Small helpers below both apps (`articles` and `columns`): no models, no app imports."""
