@@ -10,8 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import BrokenLink, LinkHealth, Outlet, OutletDomain, SourceArticle, SourceText
 from articles.quotes import check_quotes
-from columns.models import Episode
-from columns.search import episodes_reindex
 
 
 class OutletDomainInline(admin.TabularInline):
@@ -32,11 +30,6 @@ class OutletAdmin(admin.ModelAdmin):
     @admin.display(description=_("도메인"))
     def domain_list(self, outlet: Outlet) -> str:
         return ", ".join(d.domain for d in outlet.domains.all())
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Outlet names are searchable text of every episode citing them.
-        episodes_reindex(Episode.objects.filter(articles__outlet=form.instance).distinct())
 
 
 # --- Link health and quote checks -------------------------------------------------
@@ -156,15 +149,6 @@ class LinkHealthInlineMixin:
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("health", "source_text")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        episodes_reindex(Episode.objects.filter(pk=obj.episode_id))
-
-    def delete_model(self, request, obj):
-        episode_id = obj.episode_id
-        super().delete_model(request, obj)
-        episodes_reindex(Episode.objects.filter(pk=episode_id))
 
     @admin.display(description=_("링크·인용문 확인"))
     def citation_check(self, article: SourceArticle) -> str:

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.urlrules import MAX_URL_LENGTH, canonicalize_url
-from columns.markup import render_markdown
-from columns.models import Episode, MarkdownField
+from common.markup import MarkdownField, render_markdown
+from common.models import RemembersLoadedValues
 
 
 def host_of(url: str) -> str:
@@ -39,7 +39,9 @@ class OutletQuerySet(models.QuerySet):
         return None
 
 
-class Outlet(models.Model):
+class Outlet(RemembersLoadedValues):
+    remembered_fields = ("name", "slug")
+
     name = models.CharField(_("언론사 이름"), max_length=100, unique=True)
     slug = models.SlugField(_("주소 이름"), max_length=100, unique=True, allow_unicode=True)
 
@@ -95,10 +97,6 @@ class CitedURLField(models.CharField):
 
 
 class SourceArticleQuerySet(models.QuerySet):
-    def in_published_episodes(self, now=None):
-        """Articles cited by episodes a reader may see (`Episode.objects.published()`)."""
-        return self.filter(episode__in=Episode.objects.published(now))
-
     def citing_same_url_as(self, articles):
         """Other episodes' articles citing any of these articles' (canonical) URLs.
 
@@ -123,36 +121,11 @@ class SourceArticleQuerySet(models.QuerySet):
             .exclude(episode_id__in=excluding_episodes)
         )
 
-    def episodes_citing(
-        self, urls, *, excluding_episode, published_only: bool = True, now=None
-    ) -> dict[str, list[Episode]]:
-        """``{url: [episode, …]}``: other episodes citing these URLs, newest first. One query.
 
-        The query looks articles up by URL alone (an index) and leaves unpublished
-        episodes out in Python: a URL is cited a handful of times, while a
-        published-episodes filter in SQL tempts the planner to walk the archive.
-        """
-        now = now or timezone.now()
-        citing: dict[str, list[Episode]] = {}
-        for other in (
-            self.citing_urls(urls, excluding_episodes={excluding_episode.pk})
-            .select_related("episode__series")
-            .only(
-                "url",
-                *(f"episode__{name}" for name in ("number", "headline", "status", "publish_at")),
-                "episode__series__title",
-                "episode__series__slug",
-            )
-            .order_by("-episode__publish_at", "-episode__number")
-        ):
-            if published_only and not other.episode.is_published(now):
-                continue
-            citing.setdefault(other.url, []).append(other.episode)
-        return citing
-
-
-class SourceArticle(models.Model):
+class SourceArticle(RemembersLoadedValues):
     """A news article an episode summarizes (요약한 기사) and cites (참고기사)."""
+
+    remembered_fields = ("episode_id", "url")
 
     episode = models.ForeignKey(
         "columns.Episode",
@@ -278,11 +251,13 @@ class LinkHealthQuerySet(models.QuerySet):
         return self.filter(consecutive_failures__gte=1)
 
 
-class LinkHealth(models.Model):
+class LinkHealth(RemembersLoadedValues):
     """What the link checker (articles.linkcheck) last saw at a cited article's URL.
 
     Written only by `articles.services.link_check_record`; one row per article.
     """
+
+    remembered_fields = ("consecutive_failures",)
 
     class Result(models.TextChoices):
         OK = "ok", _("정상")

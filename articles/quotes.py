@@ -18,10 +18,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from email.message import Message
-from html.parser import HTMLParser
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from common.text import fold, html_to_text
 
 __all__ = ["QuoteCheck", "QuoteStatus", "check_quotes", "extract_quotes", "readable_text"]
 
@@ -109,61 +110,6 @@ def decode_page(body: bytes, content_type: str = "") -> tuple[str, str]:
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 
-# HTML to text ---------------------------------------------------------------
-
-_SKIPPED = frozenset(
-    {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
-)
-_BLOCKS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
-        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th",
-        "title", "tr", "ul",
-    }
-)  # fmt: skip
-
-
-class _ReadableText(HTMLParser):
-    """Collects the text a reader sees: no scripts, styles or markup."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _SKIPPED:
-            self._skipping += 1
-        elif tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in _SKIPPED:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self._skipping:
-            self.parts.append(data)
-
-
-_SPACES = re.compile(r"[^\S\n]+")
-
-
-def html_to_text(html: str) -> str:
-    parser = _ReadableText()
-    parser.feed(html)
-    parser.close()
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
 def readable_text(body: bytes, content_type: str, *, max_chars: int) -> tuple[str, str] | None:
     """The readable text of a fetched page and the codec used, or None if it is not text.
 
@@ -177,7 +123,7 @@ def readable_text(body: bytes, content_type: str, *, max_chars: int) -> tuple[st
         return None
     text, codec = decode_page(body, content_type)
     if mime != "text/plain":
-        text = html_to_text(text)
+        text = html_to_text(text, lines=True)
     return text[:max_chars], codec
 
 
@@ -220,12 +166,12 @@ def extract_quotes(summary: str) -> list[str]:
 
 _QUOTE_MARKS = "\"'“”„‟‘’‚‛«»‹›「」『』〝〞〟＂＇`´"
 _ELLIPSIS = re.compile(r"\.{2,}|[…⋯‥︙]+")
-_IGNORED = re.compile(r"[\s" + re.escape(_QUOTE_MARKS) + r"\u200b-\u200f\u2060\ufeff]+")
+_QUOTE_MARKS_RE = re.compile("[" + re.escape(_QUOTE_MARKS) + "]+")
 
 
 def _normalize(text: str) -> str:
-    """Fold width and case, drop spacing and quote marks (ellipses are handled apart)."""
-    return _IGNORED.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """Folded as search folds (width, case, spacing), quote marks dropped (ellipses apart)."""
+    return _QUOTE_MARKS_RE.sub("", fold(text))
 
 
 def _fragments(quote: str) -> list[str]:

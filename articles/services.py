@@ -19,7 +19,6 @@ from django.utils import timezone
 from articles.linkcheck import CheckResult, LinkChecker, Resolver, system_resolver
 from articles.models import LinkHealth, SourceArticle, SourceText
 from articles.quotes import QuoteCheck, check_quotes, extract_quotes, readable_text
-from columns.pagecache import bump_content_version
 
 
 @dataclass
@@ -158,8 +157,9 @@ def check_links(
         (url, any(_wants_body(a, refresh_before) for a in group)) for url, group in by_url.items()
     ]
 
+    # Readers see a link's health only as the archived-copy offer, which the
+    # derived-data pipeline follows from each LinkHealth save (columns.projections).
     reports = []
-    readers_see_change = False
     for url, result in checker.check_many(jobs, concurrency=concurrency):
         page = None
         if result.body is not None:
@@ -167,10 +167,7 @@ def check_links(
                 result.body, result.content_type, max_chars=settings.LINKCHECK_MAX_TEXT_CHARS
             )
         for article in by_url[url]:
-            before = article.link_health()
-            offered_archive = before is not None and before.offers_archive()
             health = link_check_record(article=article, result=result, now=now, page=page)
-            readers_see_change |= health.offers_archive() != offered_archive
             if page is not None:
                 text = page[0]
             else:  # not fetched this time (or not text): the last copy, if any
@@ -179,7 +176,4 @@ def check_links(
             reports.append(report)
             if on_report is not None:
                 on_report(report)
-    if readers_see_change:
-        # An archived-copy link appeared or went away: cached public pages are stale.
-        bump_content_version()
     return reports

@@ -21,10 +21,9 @@ from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
 
 from articles.models import Outlet, OutletDomain, SourceArticle  # noqa: E402
-from columns.markup import render_markdown, render_plain_text  # noqa: E402
+from common.markup import render_markdown, render_plain_text  # noqa: E402
 from columns.models import Comment, Commentary, Episode, Series  # noqa: E402
-from columns.rendering import store_episode_bodies  # noqa: E402
-from columns.search import episodes_reindex  # noqa: E402
+from columns import projections  # noqa: E402
 
 WORDS = (
     "반도체 데이터센터 전력 생성형AI 로봇 규제 인재 투자 클라우드 보안 교육 의료 금융 "
@@ -110,8 +109,7 @@ def build(episodes: int, seed: int = 48) -> dict:
     Comment.objects.bulk_create(comments, batch_size=1000)
     # bulk_create skips the services and signals: build the search rows and the
     # stored bodies the way every other write path does.
-    episodes_reindex(Episode.objects.filter(series=series))
-    store_episode_bodies(Episode.objects.filter(series=series))
+    projections.refresh_everything(Episode.objects.filter(series=series))
     # A database in service has planner statistics (autovacuum, or SQLite's
     # ANALYZE); freshly bulk-loaded tables do not.
     with connection.cursor() as cursor:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.admin import LinkHealthInlineMixin
 from articles.models import SourceArticle
-from columns import search, services
+from columns import services
 from columns.models import Comment, Commentary, Episode, Series, Volume
 from columns.moderation import count_links
 
@@ -165,11 +165,6 @@ class EpisodeAdmin(admin.ModelAdmin):
                 formset.model.objects.filter(pk=pk).update(**parked)
         super().save_formset(request, form, formset, change)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Articles, commentary and keywords are saved by now: search sees them all.
-        search.episode_reindex(episode=form.instance)
-
     @admin.action(description=_("선택한 회차를 지금 발행"), permissions=["change"])
     def publish_now(self, request, queryset):
         with transaction.atomic():
@@ -193,21 +188,6 @@ class CommentaryAdmin(admin.ModelAdmin):
     list_select_related = ["episode__series", "source_article"]
     search_fields = ["body", "episode__headline"]
     autocomplete_fields = ["episode", "source_article"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Moved to another episode: both episodes' search documents change.
-        episode_ids = {obj.episode_id, form.initial.get("episode")}
-        search.episodes_reindex(Episode.objects.filter(pk__in=episode_ids - {None}))
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        search.episode_reindex(episode=obj.episode)
-
-    def delete_queryset(self, request, queryset):
-        episode_ids = set(queryset.values_list("episode_id", flat=True))
-        super().delete_queryset(request, queryset)
-        search.episodes_reindex(Episode.objects.filter(pk__in=episode_ids))
 
 
 @admin.register(Comment)

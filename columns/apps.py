@@ -8,6 +8,6 @@ class ColumnsConfig(AppConfig):
     verbose_name = _("연재")
 
     def ready(self):
-        from columns import signals
+        from columns.projections import triggers
 
-        signals.connect()
+        triggers.connect()

@@ -2,22 +2,25 @@
 
 Each entry carries the whole episode (intro, summarized articles, commentary,
 references, keywords) as HTML: `<content:encoded>` in RSS, `<content>` in Atom;
-the short description is the subtitle.
+the short description is the subtitle. The HTML is the episode page's own
+stored body (columns.projections.body) with its links made absolute, so the
+feed and the page can never say different things.
 """
 
+import copy
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import format_html
 
-from articles.models import SourceArticle
-from columns.models import Commentary, Episode, Series
+from columns.models import Episode, Series
+from columns.projections import body as stored_body
 
 FEED_LENGTH = 20
 
@@ -50,7 +53,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 class EpisodesFeed(Feed):
-    """Newest published episodes of the whole site (four queries whatever their number)."""
+    """Newest published episodes of the whole site (one query whatever their number)."""
 
     feed_type = _RssWithContent
     language = "ko"
@@ -58,25 +61,28 @@ class EpisodesFeed(Feed):
     def get_object(self, request: HttpRequest, *args, **kwargs) -> Series | None:
         return None
 
+    def __call__(self, request, *args, **kwargs):
+        # Links inside entries are absolute on this site, as the entries' own links
+        # are. One feed object serves every request: the address goes on a copy.
+        feed = copy.copy(self)
+        feed._site = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+        return super(EpisodesFeed, feed).__call__(request, *args, **kwargs)
+
     def episodes(self, series: Series | None) -> QuerySet[Episode]:
         episodes = Episode.objects.published()
         if series is not None:
             episodes = episodes.filter(series=series)
         return (
-            episodes.select_related("series")
-            .prefetch_related(
-                Prefetch(
-                    "articles",
-                    queryset=SourceArticle.objects.select_related("outlet").order_by("position"),
-                ),
-                Prefetch("commentary", queryset=Commentary.objects.order_by("position")),
-                "keywords",
-            )
+            episodes.select_related("series", "rendered")
+            .defer("intro", "intro_html", "closing", "closing_html")  # in the stored body
             .order_by("-publish_at", "-pk")
         )
 
     def items(self, series: Series | None) -> list[Episode]:
-        return list(self.episodes(series)[:FEED_LENGTH])
+        episodes = list(self.episodes(series)[:FEED_LENGTH])
+        for episode in episodes:
+            stored_body.rendered(episode)  # no query unless a body is out of date
+        return episodes
 
     def title(self, series: Series | None) -> str:
         return f"{series.title} · {settings.SITE_NAME}" if series else settings.SITE_NAME
@@ -118,10 +124,21 @@ class EpisodesFeed(Feed):
         return _utc(max(episode.publish_at, episode.updated_at))
 
     def item_categories(self, episode: Episode) -> list[str]:
-        return [tag.name for tag in episode.keywords.all()]
+        return list(episode.rendered.keyword_names)
 
     def item_extra_kwargs(self, episode: Episode) -> dict[str, str]:
-        return {"content_html": render_to_string("columns/feed_item.html", {"episode": episode})}
+        page_url = _link(episode.get_absolute_url())
+        if not page_url.startswith(("http:", "https:")):
+            page_url = self._site + page_url
+        byline = format_html(
+            "{}<p>by {} · {} {}화</p>",
+            format_html("<p><strong>{}</strong></p>", episode.subtitle) if episode.subtitle else "",
+            episode.series.author_name,
+            episode.series.title,
+            episode.number,
+        )
+        body = stored_body.for_feed(episode.rendered.body_html, site=self._site, page_url=page_url)
+        return {"content_html": byline + body}
 
 
 class EpisodesAtomFeed(EpisodesFeed):

@@ -32,14 +32,14 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Outlet, OutletDomain, SourceArticle, host_of
 from articles.urlrules import canonicalize_url
+from columns import projections
 from columns.models import Commentary, Episode, Series, Volume
-from columns.search import episodes_reindex
 from columns.services import episode_publish
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -903,15 +903,20 @@ def import_episodes(
     # Minutes are what a post's date line can carry: keeps text round trips exact.
     moment = (now or timezone.now()).replace(second=0, microsecond=0)
     writer = _Writer(report, now=moment)
-    with transaction.atomic():
-        for data in order_episodes(episodes):
-            report.episodes.append(writer.episode(data, publish=publish))
-        # Imported episodes are searchable at once (search rows are rebuilt
-        # explicitly by whoever writes, never by signals).
-        episodes_reindex(Episode.objects.filter(pk__in=[e.pk for e in report.episodes]))
-        if dry_run:
-            transaction.set_rollback(True)
+    try:
+        # One batch: each imported episode's derived data is refreshed once, at the end.
+        with projections.batch():
+            for data in order_episodes(episodes):
+                report.episodes.append(writer.episode(data, publish=publish))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass  # rolled back, nothing refreshed
     return report
+
+
+class _DryRun(Exception):
+    """Leaves a dry run's batch without refreshing, rolling everything back."""
 
 
 class _Writer:

@@ -97,3 +97,24 @@ def _refused(request, status: int, title: str, message: str) -> HttpResponse:
     )
     response["Connection"] = "close"
     return response
+
+
+class AdminBatchMiddleware:
+    """Every admin POST is one projections batch: derived data refreshed once, before commit.
+
+    An episode saved with its articles, commentary and keywords, a bulk action
+    over fifty comments, a keyword renamed in taggit's admin, an outlet in its
+    own admin: each request refreshes each affected episode once
+    (columns.projections), whichever app's admin it is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path.startswith(ADMIN_PREFIX):
+            from columns import projections
+
+            with projections.batch():
+                return self.get_response(request)
+        return self.get_response(request)

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -8,26 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from columns.markup import render_markdown, render_plain_text, validate_markdown_source
+from articles.models import SourceArticle
+from common.markup import MarkdownField, render_markdown, render_plain_text
+from common.models import RemembersLoadedValues
 
 
-class MarkdownField(models.TextField):
-    """Markdown source; its rendered twin is the `<name>_html` field next to it."""
+class Series(RemembersLoadedValues):
+    remembered_fields = ("author_name",)
 
-    def __init__(self, *args, **kwargs):
-        # NUL too: PostgreSQL cannot store it, so say so before the save fails.
-        kwargs.setdefault(
-            "validators", [validate_markdown_source, ProhibitNullCharactersValidator()]
-        )
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
-        kwargs.pop("validators", None)
-        return name, "django.db.models.TextField", args, kwargs
-
-
-class Series(models.Model):
     title = models.CharField(_("제목"), max_length=200)
     slug = models.SlugField(_("주소 이름"), max_length=200, unique=True, allow_unicode=True)
     description = MarkdownField(_("소개"), blank=True)
@@ -87,10 +74,54 @@ class Volume(models.Model):
 EPISODE_CARD_FIELDS = ("number", "headline", "subtitle", "publish_at", "series_id")
 
 
+def published_filter(prefix: str = "", now=None) -> Q:
+    """The one rule for what readers may see: published, and its time has come.
+
+    `prefix` reaches episodes from another model (`"episodes__"` from a
+    series, `"articles__episode__"` from an outlet). `Episode.is_published` is
+    the same rule for one loaded row.
+    """
+    return Q(
+        **{
+            f"{prefix}status": Episode.Status.PUBLISHED,
+            f"{prefix}publish_at__lte": now or timezone.now(),
+        }
+    )
+
+
 class EpisodeQuerySet(models.QuerySet):
     def published(self, now=None):
         """Episodes a reader may see: published and whose time has come."""
-        return self.filter(status=Episode.Status.PUBLISHED, publish_at__lte=now or timezone.now())
+        return self.filter(published_filter(now=now))
+
+    def scheduled(self, now=None):
+        """Published episodes whose time has not come yet (invisible until then)."""
+        return self.filter(status=Episode.Status.PUBLISHED, publish_at__gt=now or timezone.now())
+
+    def citing(self, urls, *, excluding_episode, now=None) -> dict[str, list["Episode"]]:
+        """``{url: [episode, …]}``: other published episodes citing these URLs, newest first.
+
+        Like `in_bulk`, a dict rather than a queryset; one query. It looks
+        articles up by URL alone (an index) and leaves unpublished episodes
+        out in Python with `is_published`: a URL is cited a handful of times,
+        while a published filter in SQL tempts the planner to walk the archive.
+        """
+        now = now or timezone.now()
+        citing: dict[str, list[Episode]] = {}
+        for other in (
+            SourceArticle.objects.citing_urls(urls, excluding_episodes={excluding_episode.pk})
+            .select_related("episode__series")
+            .only(
+                "url",
+                *(f"episode__{name}" for name in ("number", "headline", "status", "publish_at")),
+                "episode__series__title",
+                "episode__series__slug",
+            )
+            .order_by("-episode__publish_at", "-episode__number")
+        ):
+            if other.episode.is_published(now):
+                citing.setdefault(other.url, []).append(other.episode)
+        return citing
 
     def visible_to(self, user):
         """Everything for staff (previews), published episodes for everyone else."""
@@ -238,15 +269,17 @@ class Episode(models.Model):
         )
 
 
-class Commentary(models.Model):
+class Commentary(RemembersLoadedValues):
     """One paragraph of the author's 논평; it may answer one of the episode's articles."""
+
+    remembered_fields = ("episode_id",)
 
     episode = models.ForeignKey(
         Episode, verbose_name=_("회차"), on_delete=models.CASCADE, related_name="commentary"
     )
     position = models.PositiveSmallIntegerField(_("순서"))
     source_article = models.ForeignKey(
-        "articles.SourceArticle",
+        SourceArticle,
         verbose_name=_("답하는 기사"),
         on_delete=models.SET_NULL,
         null=True,
@@ -294,8 +327,10 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(status=Comment.Status.PENDING)
 
 
-class Comment(models.Model):
+class Comment(RemembersLoadedValues):
     """A reader's comment; nothing shows until a moderator approves it."""
+
+    remembered_fields = ("episode_id", "status")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("검토 대기")
@@ -357,7 +392,7 @@ class Comment(models.Model):
 
 
 class EpisodeSearchDocument(models.Model):
-    """What search reads for one episode, rebuilt by `columns.search.episode_reindex`.
+    """What search reads for one episode, kept by `columns.projections`.
 
     The `folded_*` columns hold text folded for Korean substring matching (NFKC,
     lower case, no whitespace; parts separated by newlines); see docs/search.md.
@@ -391,7 +426,7 @@ class EpisodeSearchDocument(models.Model):
 class RenderedEpisode(models.Model):
     """The episode page's parts and approved comments, rendered when one changes.
 
-    Kept by columns.rendering: the page reads this one row instead of five
+    Kept by columns.projections: the page reads this one row instead of five
     tables. A row rendered by other templates or settings (`version`), or a
     missing row, is rendered again on the episode's next view. A table of its
     own, so that lists of episodes never carry it.

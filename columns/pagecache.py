@@ -24,7 +24,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.utils import timezone
 
 VERSION_KEY = "pagecache:version"
 CSRF_PLACEHOLDER = "__CSRF_TOKEN_PLACEHOLDER__"
@@ -37,7 +36,7 @@ def _next_scheduled_timestamp() -> float | None:
     from columns.models import Episode
 
     upcoming = (
-        Episode.objects.filter(status=Episode.Status.PUBLISHED, publish_at__gt=timezone.now())
+        Episode.objects.scheduled()
         .order_by("publish_at")
         .values_list("publish_at", flat=True)
         .first()

@@ -4,7 +4,6 @@ Share previews (Open Graph, Twitter cards) are drawn by
 templates/includes/share_meta.html with the tags in columns.templatetags.seo.
 """
 
-import html
 import json
 import re
 from typing import Any
@@ -14,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -40,11 +39,6 @@ def absolute_url(path: str, request: HttpRequest | None = None) -> str:
     if request is None:
         return path
     return request.build_absolute_uri(path)
-
-
-def plain_text(rendered: str) -> str:
-    """Stored HTML as one line of text, for descriptions (escape it again on output)."""
-    return _SPACES.sub(" ", html.unescape(strip_tags(rendered))).strip()
 
 
 def json_ld_script(data: dict[str, Any]) -> SafeString:

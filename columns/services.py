@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from columns import projections
 from columns.models import Comment, Episode
 from columns.moderation import Verdict, judge
 from common.cache import cache_is_down
@@ -160,7 +161,7 @@ def notify_moderators(*, comment: Comment) -> bool:
 def comments_moderate(*, comments, status: str, moderator) -> int:
     """Approve, reject or mark as spam a batch of comments; returns how many changed."""
     now = timezone.now()
-    with transaction.atomic():
+    with projections.batch():  # each episode's comment list rendered once
         changed = 0
         for comment in comments.select_for_update():
             if comment.status == status:

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from articles.models import Outlet
-from columns.models import Episode, Series
+from columns.models import Episode, Series, published_filter
 
 
 class _SiteSitemap(Sitemap):
@@ -29,15 +28,6 @@ class _SiteSitemap(Sitemap):
         if settings.SITE_URL:
             return urlsplit(settings.SITE_URL).scheme
         return super().get_protocol(protocol)
-
-
-def _published(prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}status": Episode.Status.PUBLISHED,
-            f"{prefix}publish_at__lte": timezone.now(),
-        }
-    )
 
 
 class PagesSitemap(_SiteSitemap):
@@ -79,7 +69,7 @@ class SeriesSitemap(_SiteSitemap):
     def items(self) -> QuerySet[Series]:
         return (
             Series.objects.annotate(
-                last_published=Max("episodes__publish_at", filter=_published("episodes__"))
+                last_published=Max("episodes__publish_at", filter=published_filter("episodes__"))
             )
             .filter(last_published__isnull=False)
             .order_by("title")
@@ -117,7 +107,7 @@ class OutletSitemap(_SiteSitemap):
         return (
             Outlet.objects.annotate(
                 last_published=Max(
-                    "articles__episode__publish_at", filter=_published("articles__episode__")
+                    "articles__episode__publish_at", filter=published_filter("articles__episode__")
                 )
             )
             .filter(last_published__isnull=False)

@@ -2,19 +2,19 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Outlet, SourceArticle
-from columns import rendering, search, services
+from articles.models import Outlet
+from columns import search, services
 from columns.forms import CommentForm
-from columns.models import EPISODE_CARD_FIELDS, Episode, Series
+from columns.models import EPISODE_CARD_FIELDS, Episode, Series, published_filter
+from columns.projections import body as stored_body
 from common.http import client_ip
 
 
@@ -45,8 +45,7 @@ class SeriesListView(ListView):
     paginate_by = settings.EPISODES_PER_PAGE
 
     def get_queryset(self):
-        now = timezone.now()
-        published = Q(episodes__status=Episode.Status.PUBLISHED, episodes__publish_at__lte=now)
+        published = published_filter("episodes__")
         return (
             Series.objects.annotate(
                 published_count=Count("episodes", filter=published),
@@ -100,7 +99,7 @@ class EpisodeDetailView(DetailView):
     context_object_name = "episode"
 
     def get_queryset(self):
-        # The parts and comments come rendered beside the row (columns.rendering).
+        # The parts and comments come rendered beside the row (columns.projections.body).
         return (
             Episode.objects.visible_to(self.request.user)
             .select_related("series", "volume", "rendered")
@@ -116,21 +115,21 @@ class EpisodeDetailView(DetailView):
     def get_context_data(self, **kwargs):
         episode = self.object
         kwargs.setdefault("comment_form", CommentForm())
-        stored = rendering.rendered(episode)
+        stored = stored_body.rendered(episode)
         # "이 기사를 인용한 다른 화": published episodes only (even for staff); one
         # query, run only when another episode cites one of these articles at all.
         cited_elsewhere = [c["url"] for c in stored.citations if c["cited_elsewhere"]]
         citing = (
-            SourceArticle.objects.episodes_citing(cited_elsewhere, excluding_episode=episode)
+            Episode.objects.citing(cited_elsewhere, excluding_episode=episode)
             if cited_elsewhere
             else {}
         )
-        body = rendering.with_cited_elsewhere(
+        body = stored_body.with_cited_elsewhere(
             stored.body_html,
             {cited["position"]: citing.get(cited["url"]) for cited in stored.citations},
         )
         previous_episode, next_episode = episode.published_neighbours()
-        # Both rendered from sanitized parts and escaped fields (columns.rendering).
+        # Both rendered from sanitized parts and escaped fields (columns.projections.body).
         return super().get_context_data(
             body=mark_safe(body),  # noqa: S308
             comment_list=mark_safe(stored.comments_html),  # noqa: S308

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Admin writes refresh derived data once per request (columns.projections).
+    "columns.middleware.AdminBatchMiddleware",
     # Last: django-axes turns a locked-out login into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from articles.models import Outlet
 from columns.models import Episode
-from columns.search import episode_reindex
 from tests.factories import make_episode
 
 
@@ -41,8 +40,9 @@ def make_searchable_episode(
         paragraph.body = body
         paragraph.save()
     if outlet_name and articles:
-        Outlet.objects.filter(pk=articles[0].outlet_id).update(name=outlet_name)
-    episode_reindex(episode=episode)
+        outlet = Outlet.objects.get(pk=articles[0].outlet_id)
+        outlet.name = outlet_name
+        outlet.save()
     return episode
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from columns.markup import MAX_BRACKETS, render_markdown, render_plain_text
 from columns.models import Commentary, Episode
+from common.markup import MAX_BRACKETS, render_markdown, render_plain_text
 from tests.factories import make_episode, make_series
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -288,11 +288,11 @@ def test_bracket_heavy_markdown_stored_without_validation_is_stored_as_plain_tex
 # One door to bleach -------------------------------------------------------------------
 
 
-def test_bleach_is_imported_only_by_columns_markup():
+def test_bleach_is_imported_only_by_common_markup():
     importers = []
-    for package in ("columns", "articles", "config"):
+    for package in ("columns", "articles", "common", "config"):
         for path in (PROJECT_ROOT / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             if re.search(r"^\s*(import bleach|from bleach\b)", text, re.MULTILINE):
                 importers.append(path.relative_to(PROJECT_ROOT).as_posix())
-    assert importers == ["columns/markup.py"]
+    assert importers == ["common/markup.py"]

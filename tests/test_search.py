@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import SourceArticle
+from columns import projections
 from columns.models import Commentary, Episode, EpisodeSearchDocument
 from columns.search import (
     MAX_QUERY_LENGTH,
     ReaderQuery,
-    episode_reindex,
     fold,
     search_episodes,
 )
@@ -345,10 +345,11 @@ def test_search_runs_the_same_few_queries_however_many_results(
 # --- Keeping the search document fresh ----------------------------------------------
 
 
-def test_an_episode_without_a_search_document_is_not_found_until_reindexed(client):
+def test_an_episode_whose_document_went_missing_is_found_again_after_a_rebuild(client):
     episode = make_episode(headline="색인 전 반도체 글")
+    EpisodeSearchDocument.objects.filter(episode=episode).delete()
     assert found_headlines(search(client, "반도체")) == []
-    episode_reindex(episode=episode)
+    projections.refresh_everything()
     assert found_headlines(search(client, "반도체")) == ["색인 전 반도체 글"]
 
 
@@ -456,7 +457,7 @@ def test_the_migration_backfills_documents_for_existing_episodes():
     migration.fill_search_documents(apps, connection.schema_editor())
     document = EpisodeSearchDocument.objects.get(episode=episode)
     backfilled = {f: getattr(document, f) for f in ("folded_document", "passage_text")}
-    episode_reindex(episode=episode)
+    projections.refresh_everything()
     document.refresh_from_db()
     assert backfilled == {f: getattr(document, f) for f in ("folded_document", "passage_text")}
     assert "메모리" in document.folded_document and "옛기사제목" in document.folded_document

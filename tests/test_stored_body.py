@@ -10,7 +10,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import LinkHealth, SourceArticle
-from columns import rendering, signals
+from columns.projections import body as rendering
 from columns.models import Comment, Commentary, Episode, RenderedEpisode
 from tests.factories import make_episode, make_outlet
 
@@ -116,8 +116,9 @@ def test_deleting_a_keyword_removes_it_from_the_episodes_that_carried_it():
 def test_saving_a_series_or_outlet_without_a_visible_change_renders_nothing(monkeypatch):
     episode = make_episode()
     rendered = []
-    monkeypatch.setattr(signals, "store_episode_body", rendered.append)
-    monkeypatch.setattr(signals, "store_episode_bodies", lambda qs: rendered.extend(qs))
+    monkeypatch.setattr(
+        rendering, "store_bodies", lambda loaded: rendered.extend(p.episode for p in loaded)
+    )
     episode.series.description = "설명만 바꿉니다."
     episode.series.save()
     episode.articles.first().outlet.save()
@@ -237,13 +238,13 @@ def test_two_readers_commenting_at_the_same_moment_both_get_through(monkeypatch)
     # the second render waits for the first one's lock, then sees both comments.
     episode = make_episode()
     both_inserted = threading.Barrier(2, timeout=10)
-    render = rendering.store_episode_body
+    render = rendering.store_comment_lists
 
-    def render_after_both_inserted(episode_id):
+    def render_after_both_inserted(episode_ids):
         both_inserted.wait()
-        render(episode_id)
+        render(episode_ids)
 
-    monkeypatch.setattr(signals, "store_episode_body", render_after_both_inserted)
+    monkeypatch.setattr(rendering, "store_comment_lists", render_after_both_inserted)
     errors = []
 
     def comment(i):

@@ -39,7 +39,7 @@ def drop_trigram_index(apps, schema_editor):
 
 def fill_search_documents(apps, schema_editor):
     """Build a document for every episode already saved, with the historical models."""
-    from columns.search import ArticleText, build_document
+    from columns.projections.search_documents import ArticleText, build_document
 
     Episode = apps.get_model("columns", "Episode")
     Commentary = apps.get_model("columns", "Commentary")

@@ -6,6 +6,7 @@ from django.utils.text import Truncator
 
 from columns import seo
 from columns.models import Episode
+from common.text import html_to_text
 
 register = template.Library()
 
@@ -33,7 +34,7 @@ def absolute_url(context, path: str) -> str:
 @register.filter
 def description(value: str) -> str:
     """Stored HTML or plain text as a short one-line description (autoescaped on output)."""
-    return Truncator(seo.plain_text(value or "")).chars(DESCRIPTION_LENGTH)
+    return Truncator(html_to_text(value or "")).chars(DESCRIPTION_LENGTH)
 
 
 @register.simple_tag(takes_context=True)

@@ -10,8 +10,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles import services
+from articles.models import SourceArticle
 from articles.quotes import QuoteStatus
-from columns.models import Episode
 
 
 def _width(text: str) -> int:
@@ -71,7 +71,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, episode=None, stale_after=None, concurrency=None, **options):
         if episode:
-            found = set(Episode.objects.filter(pk__in=episode).values_list("pk", flat=True))
+            # The episodes are the column's; articles know them only through the relation.
+            episodes = SourceArticle._meta.get_field("episode").related_model.objects
+            found = set(episodes.filter(pk__in=episode).values_list("pk", flat=True))
             missing = sorted(set(episode) - found)
             if missing:
                 raise CommandError(f"그런 회차가 없습니다: {', '.join(map(str, missing))}")

@@ -1,11 +1,13 @@
 from django.core.management.base import BaseCommand
 
+from columns import projections
 from columns.models import Episode
-from columns.search import episodes_reindex
 
 
 class Command(BaseCommand):
-    help = "검색 문서를 모든 회차(또는 한 연재)에 대해 다시 만듭니다."
+    help = (
+        "모든 회차(또는 한 연재)의 파생 데이터(검색 문서, 저장된 본문과 댓글 목록)를 다시 만듭니다."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--series", help="이 주소 이름(slug)의 연재만 다시 만듭니다.")
@@ -14,5 +16,5 @@ class Command(BaseCommand):
         episodes = Episode.objects.all()
         if series:
             episodes = episodes.filter(series__slug=series)
-        written = episodes_reindex(episodes)
+        written = projections.refresh_everything(episodes)
         self.stdout.write(self.style.SUCCESS(f"검색 문서 {written}개를 다시 만들었습니다."))

@@ -13,6 +13,8 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
@@ -102,3 +104,19 @@ def render_plain_text(text: str, *, rel: str = READER_REL) -> str:
         f"<p>{escape(p.strip(chr(10))).replace(chr(10), '<br>')}</p>" for p in paragraphs
     )
     return sanitize_html(html, rel=rel)
+
+
+class MarkdownField(models.TextField):
+    """Markdown source; its rendered twin is the `<name>_html` field next to it."""
+
+    def __init__(self, *args, **kwargs):
+        # NUL too: PostgreSQL cannot store it, so say so before the save fails.
+        kwargs.setdefault(
+            "validators", [validate_markdown_source, ProhibitNullCharactersValidator()]
+        )
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("validators", None)
+        return name, "django.db.models.TextField", args, kwargs

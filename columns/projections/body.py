@@ -1,0 +1,190 @@
+"""The episode's stored page parts: rendered once per change, not once per reader.
+
+An episode page is mostly its parts (summaries of the cited articles,
+commentary, closing, references, keywords), which live in four tables. They
+change when an editor saves them and are read by every reader, so they are
+rendered when they change (by `columns.projections.refresh`) and stored
+beside the episode in `RenderedEpisode`: the body, and apart from it the list
+of approved comments, so that approving a comment renders only that list. The
+page then reads one row; only what depends on other episodes (the
+neighbours, who else cites an article) is looked up per view.
+
+Each citation also records whether another episode cites the same URL; an
+article saved with a URL marks the other episodes citing it, so the mark is
+set wherever it should be (left set after the other citation goes, it costs
+only a lookup that finds nothing).
+"""
+
+import functools
+import hashlib
+import re
+from collections import defaultdict
+
+from django.conf import settings
+from django.template.loader import get_template, render_to_string
+
+from articles.models import SourceArticle
+from columns.models import Comment, Episode, RenderedEpisode
+from columns.projections.parts import EpisodeParts
+
+# Where the "이 기사를 인용한 다른 화" list of an article goes: which other
+# episodes are published changes without this episode changing, so the list
+# is filled in per view (`with_cited_elsewhere`). Written out in episode_body.html.
+CITED_ELSEWHERE_MARK = "<!--cited-elsewhere:{position}-->"
+_ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
+
+# What a stored body depends on besides the episode's rows: the templates, and
+# the shape of what is stored (raise it when RenderedEpisode's contents change).
+RENDERING_FORMAT = 2
+BODY_TEMPLATES = (
+    "columns/episode_body.html",
+    "articles/source_links.html",
+    "includes/comment_list.html",
+)
+_BODY_FIELDS = ["body_html", "keyword_names", "citations", "version", "rendered_at"]
+
+
+@functools.cache
+def body_version() -> str:
+    """A fingerprint of the templates and settings bodies are rendered with.
+
+    A deploy that changes either makes every stored body out of date; each is
+    rendered again on its next view, with no step to remember.
+    """
+    digest = hashlib.sha256(str(RENDERING_FORMAT).encode())
+    for name in BODY_TEMPLATES:
+        digest.update(get_template(name).template.source.encode())
+    digest.update(str(settings.LINKCHECK_ARCHIVE_AFTER_FAILURES).encode())
+    return digest.hexdigest()[:16]
+
+
+def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpisode:
+    episode, articles = parts.episode, parts.articles
+    body = render_to_string(
+        "columns/episode_body.html",
+        {
+            "episode": episode,
+            "articles": articles,
+            "commentary": parts.commentary,
+            "keywords": parts.keywords,
+        },
+    )
+    return RenderedEpisode(
+        episode=episode,
+        body_html=body,
+        keyword_names=[tag.name for tag in parts.keywords],
+        citations=[
+            {
+                "position": a.position,
+                "headline": a.headline,
+                "outlet": a.outlet.name,
+                "url": a.url,
+                "cited_elsewhere": a.url in cited_elsewhere,
+            }
+            for a in articles
+        ],
+        version=body_version(),
+    )
+
+
+def store_bodies(loaded: list[EpisodeParts]) -> None:
+    """Render and store these episodes' bodies (two queries for all of them)."""
+    if not loaded:
+        return
+    all_articles = [a for parts in loaded for a in parts.articles]
+    # Who cites each URL: whether any *other* episode, published or not, does.
+    # The page looks up which of them readers may see only when one does.
+    citing: dict[str, set[int]] = defaultdict(set)
+    for url, episode_id in SourceArticle.objects.citing_urls(
+        {a.url for a in all_articles}, excluding_episodes=()
+    ).values_list("url", "episode_id"):
+        citing[url].add(episode_id)
+    rows = []
+    for parts in loaded:
+        elsewhere = {a.url for a in parts.articles if citing[a.url] - {parts.episode.pk}}
+        rows.append(_rendered_row(parts, elsewhere))
+    RenderedEpisode.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["episode"], update_fields=_BODY_FIELDS
+    )
+
+
+def store_comment_lists(episode_ids: set[int]) -> None:
+    """Render and store the approved-comment lists of these episodes (three queries).
+
+    The episode rows are locked first (PostgreSQL), so two readers' comments
+    approved at the same moment are both in the list whichever commits last.
+    """
+    existing = set(
+        Episode.objects.filter(pk__in=episode_ids)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not existing:
+        return
+    comments: dict[int, list[Comment]] = {pk: [] for pk in existing}
+    for comment in (
+        Comment.objects.filter(episode_id__in=existing).approved().order_by("created_at", "pk")
+    ):
+        comments[comment.episode_id].append(comment)
+    rows = [
+        RenderedEpisode(
+            episode_id=pk,
+            comments_html=render_to_string("includes/comment_list.html", {"comments": listed}),
+            # A row made here has no body yet: an empty version renders it on first view.
+            version="",
+        )
+        for pk, listed in comments.items()
+    ]
+    RenderedEpisode.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["episode"],
+        update_fields=["comments_html", "rendered_at"],
+    )
+
+
+def rendered(episode: Episode) -> RenderedEpisode:
+    """The episode's stored rendering, rendered first if it is out of date or missing.
+
+    No query when `rendered` was selected with the episode and is current.
+    """
+    try:
+        stored = episode.rendered
+    except RenderedEpisode.DoesNotExist:
+        stored = None
+    if stored is None or stored.version != body_version():
+        from columns import projections
+
+        projections.refresh({episode.pk: {projections.BODY, projections.COMMENTS}}, pages=False)
+        stored = RenderedEpisode.objects.get(episode=episode)
+        episode.rendered = stored
+    return stored
+
+
+def with_cited_elsewhere(body: str, citing: dict[int, list[Episode]]) -> str:
+    """The stored body with, under each article, the other episodes citing it.
+
+    `citing` maps an article's position to those episodes (series loaded).
+    """
+    for position, episodes in citing.items():
+        if episodes:
+            html = render_to_string("articles/cited_elsewhere.html", {"episodes": episodes})
+            body = body.replace(CITED_ELSEWHERE_MARK.format(position=position), html, 1)
+    return body
+
+
+_SITE_LINK = re.compile(r'(\b(?:href|src)=")/(?!/)')
+_FRAGMENT_LINK = re.compile(r'(\bhref=")#')
+
+
+def for_feed(body: str, *, site: str, page_url: str) -> str:
+    """The stored body as a feed reader needs it: absolute links, no placeholders.
+
+    The same stored HTML as the page (so page and feed never drift apart);
+    links are made absolute here because a body is rendered without a request
+    and a feed is read on whatever host served it.
+    """
+    body = _ANY_MARK.sub("", body)
+    body = _FRAGMENT_LINK.sub(rf"\g<1>{page_url}#", body)
+    return _SITE_LINK.sub(rf"\g<1>{site}/", body)

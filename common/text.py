@@ -1,0 +1,111 @@
+"""Plain-text helpers shared by both apps: one copy each.
+
+- `fold`: text as search and quote checks compare it (NFKC, case-folded, no
+  spaces or invisible characters), so `생성형 AI` = `생성형AI` = `생성형ａｉ`.
+- `html_to_text`: the readable text of HTML, from a sanitized field or a
+  whole fetched page (scripts and styles dropped).
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from html.parser import HTMLParser
+
+# --- Folding ---------------------------------------------------------------------
+
+
+class _FoldTable(dict):
+    """`str.translate` table folding one character at a time, filled on first use."""
+
+    MAX_ENTRIES = 50_000  # the table is per process; readers choose the characters
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        if char.isspace() or unicodedata.category(char).startswith("C"):
+            folded = ""  # spaces, control and invisible format characters (ZWSP, ZWJ)
+        else:
+            folded = unicodedata.normalize("NFKC", char).casefold()
+            folded = "".join(c for c in folded if not c.isspace())
+        if len(self) < self.MAX_ENTRIES:
+            self[codepoint] = folded
+        return folded
+
+
+FOLD_TABLE = _FoldTable()
+
+# Parts of a folded document are joined with a newline. Folding removes every
+# newline from a query, so a match can never run from one part into the next.
+PART_SEPARATOR = "\n"
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: NFKC, case-folded, without spaces or control characters.
+
+    Character by character (after composing Hangul with NFC), so a folded query
+    is a substring of a folded text exactly when a reader would say the words
+    appear in it.
+    """
+    return unicodedata.normalize("NFC", text).translate(FOLD_TABLE)
+
+
+def fold_parts(parts: Iterable[str]) -> str:
+    return PART_SEPARATOR.join(f for f in (fold(p) for p in parts) if f)
+
+
+# --- HTML to text ----------------------------------------------------------------
+
+_SKIPPED = frozenset(
+    {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
+)
+_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th",
+        "title", "tr", "ul",
+    }
+)  # fmt: skip
+
+
+class _ReadableText(HTMLParser):
+    """Collects the text a reader sees: no scripts, styles or markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED:
+            self._skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skipping:
+            self.parts.append(data)
+
+
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+
+
+def html_to_text(html: str, *, lines: bool = False) -> str:
+    """The readable text of `html` (NFC): one line, or with `lines` one line per block."""
+    if not html:
+        return ""
+    parser = _ReadableText()
+    parser.feed(html)
+    parser.close()
+    text = unicodedata.normalize("NFC", "".join(parser.parts))
+    kept = [line for line in (_LINE_SPACES.sub(" ", ln).strip() for ln in text.split("\n")) if line]
+    return ("\n" if lines else " ").join(kept)
