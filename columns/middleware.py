@@ -6,7 +6,7 @@ and limits of one rendered for the request.
 """
 
 from django.conf import settings
-from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -77,9 +77,11 @@ class PublicPostLimitMiddleware:
         if content_type == URLENCODED:
             return None
         if content_type == MULTIPART:
-            # Within the size cap: parsed in memory, never written to disk.
-            request.upload_handlers = [MemoryFileUploadHandler(request)]
-            if not request.FILES:
+            # Within the size cap: parsed in memory; a file part is noticed, never kept.
+            watcher = _FilePartWatcher(request)
+            request.upload_handlers = [watcher]
+            request.POST  # noqa: B018 - parse now, with the watcher
+            if not watcher.saw_file:
                 return None
         return _refused(
             request,
@@ -87,6 +89,22 @@ class PublicPostLimitMiddleware:
             "글자만 보낼 수 있습니다",
             "이 양식은 파일이나 다른 형식의 내용을 받지 않습니다. 글만 적어서 다시 보내 주세요.",
         )
+
+
+class _FilePartWatcher(FileUploadHandler):
+    """Notes that a multipart body carries a file, and keeps not a byte of it."""
+
+    saw_file = False
+
+    def new_file(self, *args, **kwargs):
+        self.saw_file = True
+        raise SkipFile
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
 
 
 def _refused(request, status: int, title: str, message: str) -> HttpResponse:
