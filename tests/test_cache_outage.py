@@ -22,7 +22,6 @@ from django.urls import reverse
 
 import common.cache
 from columns.models import Comment, Episode
-from columns.search import episode_reindex
 from common.cache import ResilientRedisCache
 from tests.factories import make_episode, make_series
 from tests.test_admin_episode import change_data, change_url, error_texts
@@ -135,9 +134,7 @@ def the_cache():
 def content(redis_cache):
     """A published episode (with keywords and an outlet), written while Redis answers."""
     series = make_series(title="정전에도 읽히는 뉴스", slug="outage-series")
-    episode = make_episode(series, 1, headline="캐시가 멈춘 날의 기록", keywords=("정전",))
-    episode_reindex(episode=episode)  # findable by /search/
-    return episode
+    return make_episode(series, 1, headline="캐시가 멈춘 날의 기록", keywords=("정전",))
 
 
 def cache_log(caplog, level: int) -> list[logging.LogRecord]:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import LinkHealth, SourceArticle
-from columns.projections import body as rendering
 from columns.models import Comment, Commentary, Episode, RenderedEpisode
+from columns.projections import body as rendering
 from tests.factories import make_episode, make_outlet
 
 pytestmark = pytest.mark.django_db
