@@ -21,14 +21,26 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Outlet, OutletDomain, SourceArticle
-from columns.importing import SEOUL, parse_text
-from columns.models import Comment, Commentary, Episode, Series, Volume
+from columns import projections
+from columns.models import (
+    Comment,
+    Commentary,
+    Episode,
+    EpisodeSearchDocument,
+    RenderedEpisode,
+    Series,
+    Volume,
+)
 from columns.services import episode_publish
+from columns.transfer.format import SEOUL
+from columns.transfer.text import parse_text
+from columns.transfer.writer import import_paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "posts"
 EP7 = FIXTURES / "02-dashes-and-idn.txt"
@@ -581,6 +593,195 @@ def test_json_syntax_errors_name_the_line(tmp_path):
 
     with pytest.raises(CommandError, match=r"broken\.json 3번째 줄: JSON 문법 오류"):
         run("import_episode", path, "--format", "json")
+
+
+# Queries and derived data -------------------------------------------------------------
+
+# An original post of another made-up column ("저녁 과학 산책", pen name 달빛우체통): four
+# articles from three outlets (one cited twice), four tied commentary paragraphs, a
+# closing, four keywords and an `이전 N화` line.
+FOUR_ARTICLES = """\
+brunch
+
+저녁 과학 산책-12(별을 세는 시민들, 지도를 그리는 위성)
+
+하늘과 바다와 땅에서 온 네 가지 소식
+
+by 달빛우체통
+
+2025년 4월 18일 20:00
+
+안녕하세요, 달빛우체통입니다.
+
+오늘 저녁에는 하늘을 올려다보는 사람들과 땅을 내려다보는 기계 이야기를 모았습니다.
+
+
+요약한 기사
+
+
+1. 아마추어 천문가 3천 명, 변광성 관측 자료 공개 -푸른하늘신문-
+
+“전국의 아마추어 천문가 3천여 명이 지난 10년 동안 모은 변광성 밝기 기록을 누구나 내려받을 수
+있게 공개했다.”
+
+“천문연구소는 이 자료가 대형 망원경이 놓친 짧은 밝기 변화를 찾는 데 쓰일 것이라고 밝혔다.”
+
+
+2. 소형 위성 열두 기, 해안선 변화 지도 첫 공개 -바다소리일보-
+
+“대학 연구팀이 쏘아 올린 소형 위성 열두 기가 찍은 사진으로 전국 해안선 변화 지도가 처음
+만들어졌다.”
+
+
+3. 갯벌 미생물이 미세플라스틱 분해…실험실 밖 검증은 아직 -푸른하늘신문-
+
+“갯벌 흙에서 찾은 미생물이 미세플라스틱 일부를 분해한다는 연구 결과가 나왔다.”
+
+“연구진은 실제 갯벌에서도 같은 속도로 분해되는지는 더 지켜봐야 한다고 덧붙였다.”
+
+
+4. 도시 열섬 지도, 시민 온도계 5백 개로 다시 그렸다 -한결방송-
+
+“시민들이 베란다와 옥상에 단 온도계 5백여 개의 기록으로 도시 열섬 지도가 새로 그려졌다.”
+
+
+달빛우체통의 논평
+
+
+십 년 동안 밤하늘을 지켜본 사람들의 기록이 연구 자료가 되었습니다. 취미가 쌓이면 과학이 된다는
+말이 이번에도 맞았습니다.
+
+작은 위성 열두 기가 큰 위성 하나가 못 하던 일을 해냈습니다. 자주 찍을 수 있다는 것이 곧 변화를
+볼 수 있다는 뜻입니다.
+
+갯벌 미생물 소식은 반갑지만, 실험실의 속도와 바다의 속도는 다릅니다. 기대는 조금 미뤄 두는 편이
+좋겠습니다.
+
+온도계를 단 시민들 덕분에 어느 골목이 가장 더운지 알게 되었습니다. 그늘을 어디에 먼저 만들지
+정하는 데 쓰이기를 바랍니다.
+
+이상 달빛우체통의 저녁 과학 산책이었습니다. 편안한 밤 되세요.
+
+
+참고기사
+
+
+1. 아마추어 천문가 3천 명, 변광성 관측 자료 공개 -푸른하늘신문-
+
+https://www.purun-sky.example.com/science/2025/04/variable-stars?utm_source=share
+
+2. 소형 위성 열두 기, 해안선 변화 지도 첫 공개 -바다소리일보-
+
+https://news.badasori.example.com/articles/3321
+
+3. 갯벌 미생물이 미세플라스틱 분해…실험실 밖 검증은 아직 -푸른하늘신문-
+
+https://www.purun-sky.example.com/science/2025/04/mudflat-microbes
+
+4. 도시 열섬 지도, 시민 온도계 5백 개로 다시 그렸다 -한결방송-
+
+https://hangyeol-tv.example.com/news/heat-island-map
+
+
+keyword
+천문
+위성
+갯벌
+도시
+이전 11화저녁 과학 산책-11(봄밤의 유성우를 기다리며)
+"""
+
+
+@pytest.mark.django_db
+def test_importing_a_four_article_post_runs_a_pinned_number_of_queries(
+    tmp_path, django_assert_num_queries
+):
+    path = tmp_path / "evening-science-12.txt"
+    path.write_text(FOUR_ARTICLES, encoding="utf-8")
+    ContentType.objects.get_for_model(Episode)  # cached per process: the count must not vary
+
+    # 44 = 2 the batch's savepoint and its release
+    #    + 3 series: look up, slug uniqueness (full_clean), insert
+    #    + 14 episode: look up, the previous episode (이전 11화), full_clean (series exists,
+    #         (series, number) unique, 3 check constraints × savepoint/select/release), insert
+    #    + 8 outlets: one look-up of names and slugs, one of domains; 3 outlets, 3 domains inserted
+    #    + 2 articles: one insert, one look-up of other episodes citing the same URLs
+    #    + 1 commentary: one insert
+    #    + 4 keywords: one look-up of all tags, one of their slugs, one insert of tags, one of links
+    #    + 10 the one refresh: savepoint, episode, articles, commentary, keywords, URLs cited
+    #         elsewhere, stored body, search document, release; the page cache's next schedule
+    # (The code before the bulk writes ran 176 for this post.)
+    with django_assert_num_queries(44):
+        report = import_paths([path])
+
+    (episode,) = report.episodes
+    assert report.count("created") == 1
+    assert list(episode.articles.values_list("position", "outlet__name")) == [
+        (1, "푸른하늘신문"),
+        (2, "바다소리일보"),
+        (3, "푸른하늘신문"),
+        (4, "한결방송"),
+    ]
+    assert Outlet.objects.count() == OutletDomain.objects.count() == 3
+    tied = episode.commentary.values_list("position", "source_article__position")
+    assert list(tied) == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    assert sorted(episode.keywords.names()) == ["갯벌", "도시", "위성", "천문"]
+    # Rows inserted in bulk carry their rendered HTML, and the stored page is made of it.
+    assert episode.articles.get(position=2).summary_html.startswith("<p>“대학 연구팀이")
+    body = RenderedEpisode.objects.get(episode=episode).body_html
+    assert "<p>“전국의 아마추어 천문가" in body
+    assert "<p>작은 위성 열두 기가" in body
+    assert "갯벌" in EpisodeSearchDocument.objects.get(episode=episode).folded_keywords
+
+
+def _record_refreshes(monkeypatch) -> list[dict[int, set[str]]]:
+    calls: list[dict[int, set[str]]] = []
+    original = projections.refresh
+
+    def recording(parts_by_episode, **kwargs):
+        calls.append({pk: set(parts) for pk, parts in parts_by_episode.items()})
+        return original(parts_by_episode, **kwargs)
+
+    monkeypatch.setattr(projections, "refresh", recording)
+    return calls
+
+
+@pytest.mark.django_db
+def test_an_import_refreshes_each_imported_episode_once(monkeypatch, tmp_path):
+    (tmp_path / "evening-science-12.txt").write_text(FOUR_ARTICLES, encoding="utf-8")
+    for name in ("01-untied-commentary.txt", "02-dashes-and-idn.txt", "03-empty-keywords.txt"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    calls = _record_refreshes(monkeypatch)
+
+    run("import_episode", tmp_path, "--publish")
+
+    episodes = set(Episode.objects.values_list("pk", flat=True))
+    assert len(episodes) == 4
+    assert len(calls) == 1
+    assert calls[0] == {pk: set(projections.TEXT_PARTS) for pk in episodes}
+    assert RenderedEpisode.objects.count() == EpisodeSearchDocument.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_document_import_refreshes_each_episode_once_with_its_approved_comments(
+    monkeypatch, tmp_path
+):
+    _richer_column()
+    document = tmp_path / "column.json"
+    run("export_episode", "--format", "json", "--output", document)
+    empty_the_database()
+    calls = _record_refreshes(monkeypatch)
+
+    run("import_episode", document, "--format", "json")
+
+    seven, eight, nine = Episode.objects.order_by("number")
+    assert len(calls) == 1
+    assert calls[0] == {
+        seven.pk: set(projections.ALL_PARTS),  # its approved comment, inserted in bulk
+        eight.pk: set(projections.TEXT_PARTS),
+        nine.pk: set(projections.TEXT_PARTS),
+    }
+    assert "잘 읽었습니다." in RenderedEpisode.objects.get(episode=seven).comments_html
 
 
 # Demo content --------------------------------------------------------------------------

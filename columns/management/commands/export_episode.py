@@ -3,8 +3,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
-from columns.exporting import (
+from columns.transfer.export import (
     ExportProblem,
     document_json,
     select_episodes,
@@ -42,26 +43,33 @@ class Command(BaseCommand):
                 self.stdout.write(document, ending="")
             else:
                 Path(output).write_text(document, encoding="utf-8")
-                self.stderr.write(f"회차 {len(episodes)}개를 {output}에 썼습니다.")
+                self.stderr.write(
+                    _("회차 %(count)s개를 %(path)s에 썼습니다.")
+                    % {"count": len(episodes), "path": output}
+                )
             return
 
         if output is None or (output.endswith(".txt") and len(episodes) == 1):
             if len(episodes) > 1:
                 raise CommandError(
-                    f"회차 {len(episodes)}개는 파일 하나로 쓸 수 없습니다:"
-                    " --output 디렉터리를 지정해 주세요."
+                    _(
+                        "회차 %(count)s개는 파일 하나로 쓸 수 없습니다:"
+                        " --output 디렉터리를 지정해 주세요."
+                    )
+                    % {"count": len(episodes)}
                 )
             text = single_episode_text(episodes[0])
             if output is None:
                 self.stdout.write(text, ending="")
             else:
                 Path(output).write_text(text, encoding="utf-8")
-                self.stderr.write(f"{output}에 썼습니다.")
+                self.stderr.write(_("%(path)s에 썼습니다.") % {"path": output})
             return
 
         if Path(output).is_file():
             raise CommandError(
-                f"{output}은(는) 파일입니다: 텍스트 내보내기에는 디렉터리가 필요합니다."
+                _("%(path)s은(는) 파일입니다: 텍스트 내보내기에는 디렉터리가 필요합니다.")
+                % {"path": output}
             )
         for path in write_text_files(episodes, Path(output)):
             self.stdout.write(str(path))

@@ -3,8 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_unicode_slug
+from django.utils.translation import gettext as _
 
-from columns.importing import ImportProblem, import_paths
+from columns.transfer.format import ImportProblem
+from columns.transfer.writer import EPISODE, import_paths
 
 
 class Command(BaseCommand):
@@ -38,7 +40,9 @@ class Command(BaseCommand):
             try:
                 validate_unicode_slug(series)
             except ValidationError:
-                raise CommandError(f"--series {series!r}: 주소 이름으로 쓸 수 없습니다.") from None
+                raise CommandError(
+                    _("--series %(slug)s: 주소 이름으로 쓸 수 없습니다.") % {"slug": repr(series)}
+                ) from None
         try:
             report = import_paths(
                 paths, fmt=format, series_slug=series, publish=publish, dry_run=dry_run
@@ -47,13 +51,20 @@ class Command(BaseCommand):
             raise CommandError(str(problem)) from None
 
         for change in report.changes:
-            if change.action == "unchanged" and change.kind != "회차":
+            if change.action == "unchanged" and change.kind != EPISODE:
                 continue
             self.stdout.write(str(change))
         created, updated = report.count("created"), report.count("updated")
         unchanged = report.count("unchanged")
-        summary = f"회차 {created}개 새로 만듦, {updated}개 바뀜, {unchanged}개 그대로."
+        summary = _("회차 %(created)s개 새로 만듦, %(updated)s개 바뀜, %(unchanged)s개 그대로.") % {
+            "created": created,
+            "updated": updated,
+            "unchanged": unchanged,
+        }
         if dry_run:
-            self.stdout.write(f"미리 보기(--dry-run): {summary} 아무것도 저장하지 않았습니다.")
+            self.stdout.write(
+                _("미리 보기(--dry-run): %(summary)s 아무것도 저장하지 않았습니다.")
+                % {"summary": summary}
+            )
         else:
             self.stdout.write(self.style.SUCCESS(summary))

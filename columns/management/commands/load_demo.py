@@ -13,10 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from columns.importing import SEOUL, ImportProblem, import_paths
 from columns.models import Episode, Volume
 from columns.services import episode_publish, episode_unpublish
+from columns.transfer.format import SEOUL, ImportProblem
+from columns.transfer.writer import import_paths
 
 DEMO_POSTS = Path(__file__).resolve().parents[2] / "demo" / "posts"
 DEMO_VOLUME_NUMBER = 2
@@ -37,9 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, admin, **options):
         if admin is not None:
-            username, _, password = admin.partition(":")
+            username, _colon, password = admin.partition(":")
             if not username or not password:
-                raise CommandError("--admin은 '이름:비밀번호' 모양으로 적어 주세요.")
+                raise CommandError(_("--admin은 '이름:비밀번호' 모양으로 적어 주세요."))
         with transaction.atomic():
             try:
                 report = import_paths([DEMO_POSTS])
@@ -53,15 +55,20 @@ class Command(BaseCommand):
 
         created = report.count("created")
         self.stdout.write(
-            f"데모 연재 '{episodes[0].series.title}': 회차 {len(episodes)}개"
-            f" (새로 만듦 {created}, 바뀜 {report.count('updated')})."
+            _("데모 연재 '%(series)s': 회차 %(count)s개 (새로 만듦 %(created)s, 바뀜 %(updated)s).")
+            % {
+                "series": episodes[0].series.title,
+                "count": len(episodes),
+                "created": created,
+                "updated": report.count("updated"),
+            }
         )
         for episode, state in zip(episodes, states, strict=True):
             self.stdout.write(f"  {episode.title}: {state}")
 
     def place_in_volume(self, episodes: list[Episode]) -> None:
         """The demo episodes form one brunchbook; their positions come from `이전 N화`."""
-        volume, _ = Volume.objects.get_or_create(
+        volume, _created = Volume.objects.get_or_create(
             series=episodes[0].series,
             number=DEMO_VOLUME_NUMBER,
             defaults={"title": DEMO_VOLUME_TITLE},
@@ -79,16 +86,16 @@ class Command(BaseCommand):
         for index, episode in enumerate(published):
             when = evening - dt.timedelta(days=DAYS_APART * (len(published) - index))
             self.publish(episode, when)
-            states.append(f"발행 {when:%Y-%m-%d %H:%M}")
+            states.append(_("발행 %(when)s") % {"when": f"{when:%Y-%m-%d %H:%M}"})
         when = evening + dt.timedelta(days=DAYS_APART)
         self.publish(scheduled, when)
-        states.append(f"예약 발행 {when:%Y-%m-%d %H:%M}")
+        states.append(_("예약 발행 %(when)s") % {"when": f"{when:%Y-%m-%d %H:%M}"})
         if draft.status != Episode.Status.DRAFT:
             episode_unpublish(episode=draft)
         if draft.publish_at is not None:
             draft.publish_at = None
             draft.save(update_fields=["publish_at", "updated_at"])
-        states.append("초안")
+        states.append(_("초안"))
         return states
 
     @staticmethod
@@ -99,7 +106,12 @@ class Command(BaseCommand):
     def ensure_admin(self, username: str, password: str) -> None:
         User = get_user_model()
         if User.objects.filter(username=username).exists():
-            self.stdout.write(f"관리자 계정 '{username}'은(는) 이미 있어 그대로 둡니다.")
+            self.stdout.write(
+                _("관리자 계정 '%(username)s'은(는) 이미 있어 그대로 둡니다.")
+                % {"username": username}
+            )
             return
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(f"관리자 계정 '{username}'을(를) 만들었습니다(개발용).")
+        self.stdout.write(
+            _("관리자 계정 '%(username)s'을(를) 만들었습니다(개발용).") % {"username": username}
+        )

@@ -1,6 +1,6 @@
 """Write episodes back out: the brunch-style text the importer reads, or a JSON document.
 
-The text keeps what the post format can say (see columns.importing); the JSON document
+The text keeps what the post format can say (see columns.transfer.text); the JSON document
 (docs/export-format.md) keeps everything needed to restore the column into an empty
 database: series with volumes, episodes with status and times, articles with outlets,
 commentary with the article each paragraph answers, keywords and approved comments.
@@ -18,14 +18,22 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles.models import SourceArticle
-from columns.importing import DOCUMENT_FORMAT, DOCUMENT_VERSION, SEOUL
 from columns.models import Commentary, Episode, Series, Volume
-
-SUMMARIES_HEADING = "요약한 기사"
-REFERENCES_HEADING = "참고기사"
-PLATFORM = "brunch"
+from columns.transfer.format import (
+    DOCUMENT_FORMAT,
+    DOCUMENT_VERSION,
+    KEYWORDS_HEADING,
+    PLATFORM,
+    REFERENCES_HEADING,
+    SEOUL,
+    SUMMARIES_HEADING,
+    by_line,
+    commentary_heading,
+    previous_line,
+)
 
 
 class ExportProblem(Exception):
@@ -41,11 +49,13 @@ def select_episodes(*, series_slug: str | None = None, number: int | None = None
     episodes = Episode.objects.select_related("series", "volume").order_by("series__slug", "number")
     if series_slug is not None:
         if not Series.objects.filter(slug=series_slug).exists():
-            raise ExportProblem(f"주소 이름이 {series_slug!r}인 연재가 없습니다.")
+            raise ExportProblem(
+                _("주소 이름이 %(slug)s인 연재가 없습니다.") % {"slug": repr(series_slug)}
+            )
         episodes = episodes.filter(series__slug=series_slug)
     if number is not None:
         if series_slug is None and Series.objects.count() > 1:
-            raise ExportProblem("연재가 여럿이라 --episode에는 --series도 함께 적어 주세요.")
+            raise ExportProblem(_("연재가 여럿이라 --episode에는 --series도 함께 적어 주세요."))
         episodes = episodes.filter(number=number)
     episodes = episodes.prefetch_related(
         Prefetch(
@@ -70,7 +80,7 @@ def select_episodes(*, series_slug: str | None = None, number: int | None = None
         )
     found = list(episodes)
     if not found:
-        raise ExportProblem("내보낼 회차가 없습니다.")
+        raise ExportProblem(_("내보낼 회차가 없습니다."))
     return found
 
 
@@ -91,7 +101,7 @@ def previous_titles(episodes: Iterable[Episode]) -> dict[tuple[int, int], str]:
         return {}
     rows = Episode.objects.filter(
         series_id__in={series for series, _ in wanted},
-        number__in={number for _, number in wanted},
+        number__in={number for _series, number in wanted},
     ).select_related("series")
     return {(e.series_id, e.number): e.title for e in rows if (e.series_id, e.number) in wanted}
 
@@ -115,12 +125,12 @@ def _item_line(article: SourceArticle) -> str:
 
 
 def episode_text(episode: Episode, *, previous_title: str | None = None) -> str:
-    """One episode in the brunch-style structure that columns.importing.parse_text reads."""
+    """One episode in the brunch-style structure that columns.transfer.text.parse_text reads."""
     series = episode.series
     blocks = [PLATFORM, episode.title]
     if episode.subtitle:
         blocks.append(episode.subtitle)
-    blocks.append(f"by {series.author_name}")
+    blocks.append(by_line(series.author_name))
     if episode.publish_at is not None:
         blocks.append(date_line(episode.publish_at))
     blocks += _paragraphs(episode.intro)
@@ -129,7 +139,7 @@ def episode_text(episode: Episode, *, previous_title: str | None = None) -> str:
     for article in articles:
         blocks.append(_item_line(article))
         blocks += _paragraphs(article.summary)
-    blocks.append(f"{series.author_name}의 논평")
+    blocks.append(commentary_heading(series.author_name))
     for paragraph in episode.commentary.all():
         blocks += _paragraphs(paragraph.body)
     blocks += _paragraphs(episode.closing)
@@ -137,9 +147,9 @@ def episode_text(episode: Episode, *, previous_title: str | None = None) -> str:
     for article in articles:
         blocks += [_item_line(article), article.url]
 
-    tail = ["keyword", *sorted((t.name for t in episode.keywords.all()), key=str.casefold)]
+    tail = [KEYWORDS_HEADING, *sorted((t.name for t in episode.keywords.all()), key=str.casefold)]
     if episode.volume_position is not None and episode.volume_position > 1:
-        tail.append(f"이전 {episode.volume_position - 1}화{previous_title or ''}")
+        tail.append(previous_line(episode.volume_position - 1, previous_title or ""))
     return "\n\n".join(blocks) + "\n\n" + "\n".join(tail) + "\n"
 
 
