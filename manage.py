@@ -21,8 +21,9 @@ def _django_or_venv() -> None:
     try:
         import django  # noqa: F401
     except ImportError:
-        running = Path(sys.executable).resolve()
-        if VENV_PYTHON.exists() and running != VENV_PYTHON.resolve():
+        # A venv's python is a link to the base interpreter: compare prefixes, not files.
+        in_venv = Path(sys.prefix).resolve() == VENV_PYTHON.parent.parent.resolve()
+        if VENV_PYTHON.exists() and not in_venv:
             os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])  # noqa: S606
         sys.exit("Django is not installed here. Run `make run` (or `make install`) first.")
 
