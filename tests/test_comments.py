@@ -1,5 +1,7 @@
 """A reader posts a comment: what is refused, held, accepted, and shown."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 import pytest
@@ -286,12 +288,26 @@ def test_the_rate_limit_is_per_address(client, episode, settings):
     )
 
 
-def test_the_sender_address_is_stored_only_as_a_keyed_hash(client, episode):
-    post(client, episode, ip="198.51.100.23")
+def keyed_hash(key: str, ip: str) -> str:
+    return hmac.new(key.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+def test_the_sender_address_is_stored_only_as_a_keyed_hash(client, episode, settings):
+    ip = "198.51.100.23"
+    post(client, episode, ip=ip)
     comment = Comment.objects.get()
-    assert "198.51.100.23" not in comment.ip_hash
-    assert len(comment.ip_hash) == 64
+    assert ip not in comment.ip_hash
+    assert comment.ip_hash == keyed_hash(settings.SECRET_KEY, ip)
+    # Not a plain digest anyone could recompute from a list of addresses.
+    assert comment.ip_hash != hashlib.sha256(ip.encode()).hexdigest()
     assert comment.user_agent == ""
+
+    # The key is the site's secret: another secret, another hash for the same address.
+    settings.SECRET_KEY = "다른-시험용-비밀-키-" + "k" * 40
+    post(client, episode, ip=ip, body="비밀 키가 바뀐 뒤의 댓글입니다.")
+    later = Comment.objects.exclude(pk=comment.pk).get()
+    assert later.ip_hash == keyed_hash(settings.SECRET_KEY, ip)
+    assert later.ip_hash != comment.ip_hash
 
 
 @pytest.mark.parametrize("state", ["draft", "scheduled", "unknown"])

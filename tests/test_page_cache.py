@@ -1,10 +1,13 @@
 """Public pages come from the cache until something changes, and never carry one
 reader's state to another."""
 
+import logging
 import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -120,22 +123,43 @@ def token_in(response) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
 
 
-def test_each_reader_gets_their_own_csrf_token_from_a_cached_page():
+def test_each_reader_gets_their_own_csrf_token_from_a_cached_page(caplog):
     episode = make_episode()
     alice, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     first = alice.get(episode.get_absolute_url())
     second = bob.get(episode.get_absolute_url())
-    assert second["X-Page-Cache"] == "HIT"
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("MISS", "HIT")
     assert "__CSRF" not in second.content.decode()
-    assert token_in(first) != token_in(second)
-    assert "csrftoken" in second.cookies
+
+    # Django keeps each reader's secret in their cookie and puts a masked copy of it
+    # in the form: the two pages carry different tokens, each unmasking to its own cookie.
+    alice_token, bob_token = token_in(first), token_in(second)
+    alice_secret = alice.cookies[settings.CSRF_COOKIE_NAME].value
+    bob_secret = bob.cookies[settings.CSRF_COOKIE_NAME].value
+    assert alice_secret != bob_secret
+    assert alice_token != bob_token
+    assert len(alice_token) == len(bob_token) == CSRF_TOKEN_LENGTH
+    assert _unmask_cipher_token(alice_token) == alice_secret
+    assert _unmask_cipher_token(bob_token) == bob_secret
+
     url = reverse("columns:comment_post", args=[episode.series.slug, episode.number])
     data = {"name": "밥", "body": "캐시된 페이지에서 쓴 댓글"}
-    response = bob.post(url, {**data, "csrfmiddlewaretoken": token_in(second)})
-    assert response.status_code == 302
-    # Alice's token does not work for Bob.
-    response = bob.post(url, {**data, "csrfmiddlewaretoken": token_in(first) + "x"})
-    assert response.status_code == 403
+    # A well-formed token from the other reader's page does not match your own cookie.
+    with caplog.at_level(logging.WARNING, logger="django.security.csrf"):
+        stolen = bob.post(url, {**data, "csrfmiddlewaretoken": alice_token})
+        swapped = alice.post(url, {**data, "csrfmiddlewaretoken": bob_token})
+    assert (stolen.status_code, swapped.status_code) == (403, 403)
+    reasons = [r.getMessage() for r in caplog.records if r.name == "django.security.csrf"]
+    assert len(reasons) == 2
+    # Rejected for not matching (Django's "incorrect"), not for its length or characters.
+    assert all("CSRF token from POST incorrect." in reason for reason in reasons), reasons
+    assert not Comment.objects.exists()
+
+    # Each reader's own token, with their own cookie, is accepted.
+    assert bob.post(url, {**data, "csrfmiddlewaretoken": bob_token}).status_code == 302
+    alice_data = {"name": "앨리스", "body": "같은 캐시 페이지에서 쓴 다른 댓글"}
+    assert alice.post(url, {**alice_data, "csrfmiddlewaretoken": alice_token}).status_code == 302
+    assert sorted(Comment.objects.values_list("name", flat=True)) == ["밥", "앨리스"]
 
 
 def test_a_flash_message_is_shown_to_its_reader_only():

@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import SourceArticle
 from columns.models import Episode
 from tests.factories import make_episode, make_series
+from tests.pages import episode_links
 
 pytestmark = pytest.mark.django_db
 
@@ -140,13 +142,16 @@ def test_series_page_is_paginated_and_counts_published_only(client, settings):
     for number in range(1, 24):
         make_episode(series, number, articles=0, keywords=())
     make_episode(series, 24, status=Episode.Status.DRAFT, articles=0, keywords=())
-    first = client.get(series.get_absolute_url()).content.decode()
+    url = series.get_absolute_url()
+    first = client.get(url).content.decode()
     assert "<strong>매주</strong>" in first
-    assert "23화" in first
-    assert "시험 회차 23" in first and "시험 회차 24" not in first
-    second = client.get(series.get_absolute_url() + "?page=2").content.decode()
-    assert "시험 회차 1<" in second or "시험 회차 1\n" in second
-    assert client.get(series.get_absolute_url() + "?page=9").status_code == 404
+    assert '회차 <span class="count">23화</span>' in first  # the draft is not counted
+    # Newest first, 20 a page: 23…4 on the first page, 3…1 on the second, no draft.
+    assert episode_links(first) == [f"{url}{number}/" for number in range(23, 3, -1)]
+    second = client.get(url + "?page=2").content.decode()
+    assert episode_links(second) == [f"{url}{number}/" for number in (3, 2, 1)]
+    assert client.get(url + "?page=3").status_code == 404
+    assert client.get(url + "?page=9").status_code == 404
 
 
 def test_series_list_counts_only_published_episodes(client):
@@ -177,11 +182,25 @@ def test_keyword_used_only_by_drafts_is_404(client):
 
 
 def test_outlet_page_lists_published_episodes_citing_it(client):
-    shown = make_episode(headline="인용한 글")
+    # Three articles of one outlet: the episode is one card, not one per article.
+    shown = make_episode(headline="인용한 글", articles=3)
     outlet = shown.articles.first().outlet
+    assert set(shown.articles.values_list("outlet", flat=True)) == {outlet.pk}
+    newer = make_episode(headline="나중에 인용한 글", articles=0, publish_at=timezone.now())
+    draft = make_episode(headline="초안에서 인용한 글", articles=0, status=Episode.Status.DRAFT)
+    for episode in (newer, draft):
+        SourceArticle.objects.create(
+            episode=episode,
+            position=1,
+            headline="같은 언론사의 다른 기사",
+            outlet=outlet,
+            url=f"https://news.example.com/outlet-page/{episode.number}",
+        )
+    make_episode(headline="다른 언론사만 인용한 글")
+
     html = client.get(outlet.get_absolute_url()).content.decode()
-    assert "인용한 글" in html
-    assert html.count("인용한 글</a>") <= 1 or html.count('class="episode-card"') == 1
+    assert episode_links(html) == [newer.get_absolute_url(), shown.get_absolute_url()]
+    assert "이 언론사의 기사를 인용한 글 2화" in html
 
 
 def test_outlet_cited_only_in_drafts_is_404(client):

@@ -12,6 +12,7 @@ from taggit.models import Tag
 from articles.models import SourceArticle
 from columns.models import Comment, Episode
 from tests.factories import make_episode, make_outlet, make_series
+from tests.pages import episode_links, series_links
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,10 @@ def test_the_episode_page_runs_the_same_queries_for_a_small_and_a_big_episode(
 
 
 def list_of_episodes(count: int):
-    """`count` published episodes in one series, each citing one outlet, one shared keyword."""
+    """`count` published episodes in one series, each citing one outlet, one shared keyword.
+
+    Returns the series and, per list page, its URL and the queries it runs.
+    """
     series = make_series()
     outlet = make_outlet()
     for number in range(1, count + 1):
@@ -101,7 +105,7 @@ def list_of_episodes(count: int):
         )
     make_episode(series, count + 1, status=Episode.Status.DRAFT, articles=0, keywords=("공통",))
     keyword = Tag.objects.get(name="공통")
-    return {
+    return series, {
         # count of published episodes (paginator), the page of episodes with their series
         "home": (reverse("columns:home"), 2),
         # the series, count, the page of episodes
@@ -117,14 +121,29 @@ def list_of_episodes(count: int):
 
 @pytest.mark.parametrize("page", ["home", "series", "keyword", "outlet", "series list"])
 def test_list_pages_run_the_same_queries_for_3_and_25_episodes(
-    client, django_assert_num_queries, page
+    client, settings, django_assert_num_queries, page
 ):
-    url, expected = list_of_episodes(3)[page]
+    small_series, small_pages = list_of_episodes(3)
+    url, expected = small_pages[page]
     measured = count_queries(client, url)
     assert measured == expected
 
-    # A second, bigger series: the home page and series list now hold 28 episodes.
-    big_url, _ = list_of_episodes(25)[page]
+    # A second, bigger series: the home page and the keyword page now hold 28 episodes
+    # (the keyword is shared), the new series and its outlet 25; the series list 2 series.
+    big_series, big_pages = list_of_episodes(25)
+    big_url, _ = big_pages[page]
     with django_assert_num_queries(measured):
         response = client.get(big_url)
-    assert "episode-card" in response.content.decode() or page == "series list"
+    html = response.content.decode()
+    if page == "series list":
+        assert set(series_links(html)) == {
+            small_series.get_absolute_url(),
+            big_series.get_absolute_url(),
+        }
+        assert len(series_links(html)) == 2
+        assert "· 3화" in html and "· 25화" in html  # published only, drafts not counted
+    else:
+        # The big series' newest episodes fill the first page, each once, no draft (26).
+        newest = [f"{big_series.get_absolute_url()}{n}/" for n in range(25, 5, -1)]
+        assert len(newest) == settings.EPISODES_PER_PAGE
+        assert episode_links(html) == newest

@@ -129,16 +129,39 @@ def test_robots_txt_uses_the_configured_site_address(client, settings):
     assert "Sitemap: https://column.example.com/sitemap.xml" in body
 
 
-@pytest.mark.parametrize("count", [3, 30])
-def test_sitemap_queries_do_not_grow_with_the_number_of_episodes(
-    client, settings, django_assert_max_num_queries, count
+# sitemap.xml, however many episodes, keywords and outlets there are:
+SITEMAP_QUERIES = [
+    "pages: the front page's lastmod (newest published episode)",
+    "pages: the series list's lastmod (the same)",
+    "series: the count of series with a published episode (the sitemap's paginator)",
+    "series: those series, each with its last publication",
+    "episodes: the count of published episodes",
+    "episodes: those episodes with their series' slug",
+    "keywords: the slugs on published episodes with their last publication (a list: no count)",
+    "outlets: the count of outlets cited by a published episode",
+    "outlets: those outlets, each with its last publication",
+]
+
+
+def test_sitemap_runs_the_same_queries_for_3_and_30_episodes(
+    client, settings, django_assert_num_queries
 ):
     settings.PAGE_CACHE_ENABLED = False
     series = make_series()
-    for number in range(1, count + 1):
-        make_episode(series, number, articles=1, keywords=("하나",))
-    read_sitemap(client)  # content types are cached after the first use
-    # pages: 2 lastmods; series, episodes, keywords, outlets: a count and a page each.
-    with django_assert_max_num_queries(10):
+
+    def grow(count):
+        # Each episode: its own outlet and keyword, and one shared keyword.
+        for number in range(series.episodes.count() + 1, count + 1):
+            make_episode(series, number, articles=1, keywords=("하나", f"키워드{number}"))
+
+    grow(3)
+    with django_assert_num_queries(len(SITEMAP_QUERIES)) as small:
         urls = read_sitemap(client)
-    assert len(urls) == 2 + 1 + count + 1 + count
+    # front page, series list, the series, its episodes, keywords, outlets
+    assert len(urls) == 2 + 1 + 3 + (1 + 3) + 3
+
+    grow(30)
+    with django_assert_num_queries(len(SITEMAP_QUERIES)) as big:
+        urls = read_sitemap(client)
+    assert len(urls) == 2 + 1 + 30 + (1 + 30) + 30
+    assert len(big) == len(small)
