@@ -349,13 +349,6 @@ def test_moving_a_commentary_paragraph_to_another_episode():
     assert_gone(source, "하늘다람쥐")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="product bug: columns/projections/triggers.py:134 marks the old episode only when"
-    " the row's previous episode_id was loaded; a paragraph saved without it (built by pk, or"
-    " loaded with .only()) leaves the old episode's body and search document showing it",
-)
 @pytest.mark.parametrize("how", ["built by pk", "loaded without episode"])
 def test_moving_a_paragraph_whose_old_episode_was_not_loaded(how):
     source = make_searchable_episode(commentary_bodies=["옮겨 갈 물수리 관찰 기록"])

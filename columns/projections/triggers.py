@@ -227,6 +227,26 @@ def _archive_after() -> int:
     return settings.LINKCHECK_ARCHIVE_AFTER_FAILURES
 
 
+# Parts that can move between episodes, and what a move must know of before.
+_MOVABLE = {"articles.sourcearticle", "columns.commentary", "columns.comment"}
+
+
+def _note_unknown_before_save(sender, instance, raw=False, **kwargs):
+    """A part saved without having been loaded (built by pk, or loaded with `.only()`).
+
+    Where the row was before is unknown, so it is read now: one query, only then.
+    """
+    if raw or instance.pk is None or sender._meta.label_lower not in _MOVABLE:
+        return
+    if not _is_current(sender):
+        return  # a data migration: refreshed after migrate whatever moved
+    unknown = [f for f in instance.remembered_fields if _before(instance, f) is UNKNOWN]
+    if unknown:
+        stored = sender._default_manager.filter(pk=instance.pk).values(*unknown).first()
+        if stored:
+            instance.stored_values = {**getattr(instance, "stored_values", {}), **stored}
+
+
 def _note_tag_before_save(sender, instance, raw=False, **kwargs):
     """Tags come from taggit: read the stored name once, before a rename."""
     if raw or sender._meta.label_lower != "taggit.tag" or instance.pk is None:
@@ -292,6 +312,7 @@ def connect() -> None:
     post_save.connect(_saved, dispatch_uid="projections-save")
     post_delete.connect(_deleted, dispatch_uid="projections-delete")
     pre_save.connect(_note_tag_before_save, dispatch_uid="projections-tag-pre-save")
+    pre_save.connect(_note_unknown_before_save, dispatch_uid="projections-part-pre-save")
     pre_delete.connect(_note_tag_before_delete, dispatch_uid="projections-tag-pre-delete")
     m2m_changed.connect(_keywords_changed, dispatch_uid="projections-keywords")
     post_migrate.connect(projections.refresh_after_migrate, dispatch_uid="projections-migrate")
