@@ -39,6 +39,16 @@ def _member_of(django_user_model, username: str, group: str):
 
 
 @pytest.fixture
+def chief(superuser):
+    """A browser logged in to the admin as a superuser (the `client` fixture stays anonymous)."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(superuser)
+    return browser
+
+
+@pytest.fixture
 def editor(django_user_model):
     """The columnist: writes episodes, may also moderate."""
     return _member_of(django_user_model, "editor", "editors")
@@ -64,3 +74,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def site():
+    """The local test web server the link checker and citation lookups fetch from."""
+    from tests import linkserver
+
+    with linkserver.running() as server:
+        yield server

@@ -20,13 +20,6 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @pytest.fixture
-def chief(client, superuser):
-    """The test client, logged in as a superuser."""
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def series():
     return make_series(title="저녁의 기술 뉴스", slug="evening-tech")
 

@@ -16,12 +16,6 @@ pytestmark = pytest.mark.django_db
 BROKEN_LINKS = reverse("admin:articles_brokenlink_changelist")
 
 
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
 def record(article: SourceArticle, *, failures: int = 0, **fields) -> LinkHealth:
     """A health record as check_links would leave it, without the network."""
     now = timezone.now()

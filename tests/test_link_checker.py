@@ -7,12 +7,6 @@ from articles.linkcheck import LinkChecker, Outcome, UnsafeAddress, vetted_addre
 from tests import linkserver
 
 
-@pytest.fixture
-def site():
-    with linkserver.running() as server:
-        yield server
-
-
 def checker(**options) -> LinkChecker:
     options.setdefault("allow_loopback", True)
     options.setdefault("timeout", 5.0)

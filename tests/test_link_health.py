@@ -17,12 +17,6 @@ from tests.factories import make_episode, make_outlet
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def site():
-    with linkserver.running() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def _local_only(settings, monkeypatch):
     settings.LINKCHECK_ALLOW_LOOPBACK = True

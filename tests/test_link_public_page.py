@@ -12,7 +12,6 @@ from django.utils import timezone
 from articles import services
 from articles.models import LinkHealth, SourceArticle
 from columns.models import Episode
-from tests import linkserver
 from tests.factories import make_episode
 
 pytestmark = pytest.mark.django_db
@@ -147,12 +146,6 @@ def test_link_health_is_stored_with_the_body_and_other_citations_cost_at_most_on
     assert page(busy).count(ARCHIVE_NOTE) == 3 and page(busy).count(OTHERS_TITLE) == 6
     assert not any("articles_linkhealth" in sql for sql in busy_queries)
     assert sum('MD5("articles_sourcearticle"."url")' in sql for sql in busy_queries) == 1
-
-
-@pytest.fixture
-def site():
-    with linkserver.running() as server:
-        yield server
 
 
 def test_a_cached_page_gains_its_archived_copy_as_soon_as_a_check_flips_it(site, settings):

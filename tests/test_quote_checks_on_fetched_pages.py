@@ -18,12 +18,6 @@ FOUND_QUOTE = "“해저 케이블 공사는 내년 봄에 시작되며, 첫 서
 INVENTED_QUOTE = "“첫 서버는 올해 겨울에 가동된다”"
 
 
-@pytest.fixture
-def site():
-    with linkserver.running() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def _local_only(settings, monkeypatch):
     settings.LINKCHECK_ALLOW_LOOPBACK = True

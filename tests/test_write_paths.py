@@ -51,14 +51,6 @@ def refreshes(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def chief(superuser):
-    """A browser logged in to the admin as a superuser."""
-    browser = Client()
-    browser.force_login(superuser)
-    return browser
-
-
 # --- Reading like a reader ----------------------------------------------------------
 
 
