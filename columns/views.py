@@ -86,6 +86,8 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
         return self.series.episodes.published().only(*EPISODE_CARD_FIELDS).order_by("-number")
 
     def get_context_data(self, **kwargs):
+        # Its title even when no card lists the series (only drafts so far).
+        pagecache.page_shows(self.request, pagecache.series_tag(self.series.pk))
         return super().get_context_data(series=self.series, **kwargs)
 
 
@@ -164,6 +166,8 @@ class EpisodeDetailView(DetailView):
                 self.request,
                 pagecache.LISTS,
                 *(pagecache.card_tag(e.pk) for listed in citing.values() for e in listed),
+                # Their titles and addresses carry their series' title and slug.
+                *{pagecache.series_tag(e.series_id) for listed in citing.values() for e in listed},
             )
         # Both rendered from sanitized parts and escaped fields (columns.projections.body).
         return super().get_context_data(

@@ -606,3 +606,62 @@ def test_after_a_cache_flush_a_cold_page_adds_one_query_for_the_schedule():
     queries, status = count_queries(url)
     assert status == "MISS"
     assert queries == COLD_QUERIES["home"] + 1
+
+
+# --- Pages showing another series ----------------------------------------------------
+
+
+def episode_cited_again():
+    """B1 cites the story A1 cited: B1's page links A1 under "이 기사를 인용한 다른 화"."""
+    series_a = make_series("가나다 연재", slug="ga")
+    a1 = make_episode(series_a, 1, articles=1, keywords=())
+    b1 = make_episode(make_series("라마바 연재", slug="ra"), 1, articles=0, keywords=())
+    cited = a1.articles.get()
+    SourceArticle.objects.create(
+        episode=b1, position=1, headline="같은 기사", outlet=cited.outlet, url=cited.url
+    )
+    url = b1.get_absolute_url()
+    assert "cited-elsewhere" in get(url).content.decode()
+    assert get(url)["X-Page-Cache"] == "HIT"
+    return series_a, url
+
+
+def test_a_series_retitled_is_renamed_where_another_episode_cites_it():
+    series, url = episode_cited_again()
+    series.title = "새 가나다"
+    series.save()
+    assert "새 가나다-1(" in get(url).content.decode()
+
+
+def test_a_series_readdressed_is_relinked_where_another_episode_cites_it():
+    series, url = episode_cited_again()
+    series.slug = "ga-new"
+    series.save()
+    html = get(url).content.decode()
+    assert 'href="/series/ga-new/1/"' in html and 'href="/series/ga/1/"' not in html
+
+
+def test_a_series_with_drafts_only_shows_its_new_title_at_once():
+    series = make_series("빈 연재", slug="empty")
+    make_episode(series, 1, status=Episode.Status.DRAFT, articles=0)
+    url = series.get_absolute_url()
+    get(url)
+    assert get(url)["X-Page-Cache"] == "HIT"
+    series.title = "고친 빈 연재"
+    series.save()
+    assert "고친 빈 연재" in get(url).content.decode()
+
+
+def test_a_series_readdressed_is_relinked_on_every_page_showing_it():
+    site = Site()
+    site.warm()
+    site.series_a.slug = "morning-new"
+    site.series_a.save()
+    responses = site.visit()
+    assert responses["A2"].status_code == 404  # its old address
+    responses["A2"] = get("/series/morning-new/2/")
+    for page in ["home", "series list", "A2", "keyword 반도체", "outlet X", "feed", "sitemap"]:
+        html = responses[page].content.decode()
+        assert "/series/morning-new/" in html, page
+        assert "/series/morning/" not in html, page
+    assert responses["B1"]["X-Page-Cache"] == "HIT"
