@@ -201,6 +201,8 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
+    # Other jobs on the machine skew every figure: say how busy it was.
+    load_at_start = os.getloadavg()[0]
     WORK.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
     database_url, drop_database = throwaway_database(stamp)
@@ -301,13 +303,16 @@ def main() -> None:
     by_label = {label: result for label, _, result in rows}
     cold_episode = by_label["episode page, cache off"]
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    busy_machine = max(load_at_start, os.getloadavg()[0]) > (os.cpu_count() or 1)
     lines = [
         f"# Benchmark {datetime.now():%Y-%m-%d %H:%M} on {platform.node()}",
         "",
         f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "
         f"{engine}, {args.episodes} episodes; gunicorn 2 workers; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; episode page "
-        f"{len(page):,} bytes.",
+        f"{len(page):,} bytes. Load average at start {load_at_start:.1f}, at end "
+        f"{os.getloadavg()[0]:.1f}"
+        + (" (above the core count: other jobs were running)." if busy_machine else "."),
         "",
         f"Mixed read/write: wrk over {len(urls['episodes'])} random episode pages on a server "
         f"with {args.mixed_workers} sync workers sharing Redis, quiet and while "
