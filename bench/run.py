@@ -317,7 +317,8 @@ def main() -> None:
         f"Mixed read/write: wrk over {len(urls['episodes'])} random episode pages on a server "
         f"with {args.mixed_workers} sync workers sharing Redis, quiet and while "
         f"bench/writer.py saved one paragraph of one of them {args.write_rate:g}×/s "
-        f"({mixed['writer']['saves']} saves in {mixed['writer']['seconds']} s; the page showed "
+        f"({mixed['writer']['saves']} saves in {mixed['writer']['seconds']} s, using "
+        f"{mixed['writer'].get('cpu_seconds', 0):g} s of CPU; the page showed "
         f"the last save at once: {'yes' if mixed['fresh'] else 'NO'}).",
         "",
         "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx |",
