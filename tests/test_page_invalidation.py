@@ -610,6 +610,8 @@ def test_after_a_cache_flush_a_cold_page_adds_one_query_for_the_schedule():
 
 # --- Pages showing another series ----------------------------------------------------
 
+CITED = 'class="cited-elsewhere'  # the "이 기사를 인용한 다른 화" list
+
 
 def episode_cited_again():
     """B1 cites the story A1 cited: B1's page links A1 under "이 기사를 인용한 다른 화"."""
@@ -621,7 +623,7 @@ def episode_cited_again():
         episode=b1, position=1, headline="같은 기사", outlet=cited.outlet, url=cited.url
     )
     url = b1.get_absolute_url()
-    assert "cited-elsewhere" in get(url).content.decode()
+    assert CITED in get(url).content.decode()
     assert get(url)["X-Page-Cache"] == "HIT"
     return series_a, url
 
@@ -665,3 +667,27 @@ def test_a_series_readdressed_is_relinked_on_every_page_showing_it():
         assert "/series/morning-new/" in html, page
         assert "/series/morning/" not in html, page
     assert responses["B1"]["X-Page-Cache"] == "HIT"
+
+
+def test_an_article_pointed_at_a_story_cited_elsewhere_links_both_episodes_at_once():
+    series = make_series("가나다 연재", slug="ga")
+    a1 = make_episode(series, 1, articles=1, keywords=(), headline="먼저 인용한 글")
+    a2 = make_episode(series, 2, articles=1, keywords=(), headline="나중에 인용한 글")
+    b3 = make_episode(make_series("라마바 연재", slug="ra"), 3, articles=1, keywords=())
+    urls = [e.get_absolute_url() for e in (a1, a2, b3)]
+    for url in urls:
+        get(url)
+        assert CITED not in get(url).content.decode()
+    article = a2.articles.get()
+    article.url = a1.articles.get().url
+    article.save()
+    first, second, other = (get(url) for url in urls)
+    assert "나중에 인용한 글" in first.content.decode().split(CITED, 1)[1]
+    assert "먼저 인용한 글" in second.content.decode().split(CITED, 1)[1]
+    assert other["X-Page-Cache"] == "HIT"
+
+
+def test_an_article_deleted_leaves_no_cited_elsewhere_link_behind():
+    series_a, url = episode_cited_again()
+    SourceArticle.objects.filter(episode__series=series_a).delete()
+    assert CITED not in get(url).content.decode()
