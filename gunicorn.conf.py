@@ -3,8 +3,13 @@
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "sync"
+# Without Redis the page cache lives in each process's memory, and a write seen
+# by one worker must not leave another serving the old page: one process with
+# threads then. With a shared cache (REDIS_URL), several sync workers.
+_shared_cache = bool(os.environ.get("REDIS_URL"))
+workers = int(os.environ.get("GUNICORN_WORKERS", "2" if _shared_cache else "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1" if _shared_cache else "4"))
+worker_class = "sync" if threads == 1 else "gthread"
 # Load Django once in the master; workers fork with the code already imported.
 preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -125,7 +125,7 @@ class SourceArticleQuerySet(models.QuerySet):
 class SourceArticle(RemembersLoadedValues):
     """A news article an episode summarizes (요약한 기사) and cites (참고기사)."""
 
-    remembered_fields = ("episode_id", "url")
+    remembered_fields = ("episode_id", "url", "outlet_id")
 
     episode = models.ForeignKey(
         "columns.Episode",

@@ -1,5 +1,6 @@
 """Build a realistic archive for the benchmark, fast (bulk inserts), in the database
-DATABASE_URL points at. Prints the URLs to measure as JSON."""
+DATABASE_URL points at. Prints the URLs to measure as JSON (with a random sample of
+READ_SAMPLE episode pages, and the episode the mixed target's writer saves)."""
 
 import json
 import os
@@ -29,6 +30,10 @@ WORDS = (
     "반도체 데이터센터 전력 생성형AI 로봇 규제 인재 투자 클라우드 보안 교육 의료 금융 "
     "자율주행 배터리 통신 저작권 개인정보 스타트업 수출 오픈소스 검색 광고 플랫폼 게임"
 ).split()
+
+
+# How many episode pages the mixed read/write target spreads its readers over.
+READ_SAMPLE = 300
 
 
 def paragraph(rng: random.Random, sentences: int = 3) -> str:
@@ -128,7 +133,14 @@ def build(episodes: int, seed: int = 48) -> dict:
         return None
 
     following_up = next(e for e in reversed(created) if e.number % 10 == 5)
+    # Readers spread over the archive (the mixed read/write target): a random
+    # sample of episode pages, and the one episode the writer keeps saving.
+    readers = rng.sample(created, min(READ_SAMPLE, len(created)))
+    written = readers[0]
     return {
+        "episodes": [episode.get_absolute_url() for episode in readers],
+        "written_episode": written.pk,
+        "written_url": written.get_absolute_url(),
         "episode": latest.get_absolute_url(),
         "episode_citing_again": following_up.get_absolute_url(),
         "series_first": series.get_absolute_url(),

@@ -62,11 +62,11 @@ def throwaway_database(stamp: str) -> tuple[str, callable]:
     return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
-def start_server(env: dict, port: int, cache: bool) -> subprocess.Popen:
+def start_server(env: dict, port: int, cache: bool, workers: int = 2) -> subprocess.Popen:
     server_env = {
         **env,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
+        "GUNICORN_WORKERS": str(workers),
         "DJANGO_PAGE_CACHE": "true" if cache else "false",
     }
     process = subprocess.Popen(
@@ -109,10 +109,13 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, duration: int, connections: int, threads: int) -> dict:
-    subprocess.run(["wrk", "-t1", "-c4", "-d2s", url], capture_output=True, check=True)  # warm-up
+def wrk(
+    url: str, duration: int, connections: int, threads: int, script: Path | None = None
+) -> dict:
+    scripted = ["-s", str(script)] if script else []
+    subprocess.run(["wrk", "-t1", "-c4", "-d2s", *scripted, url], capture_output=True, check=True)
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *scripted, url],
         capture_output=True,
         text=True,
         check=True,
@@ -131,20 +134,81 @@ def wrk(url: str, duration: int, connections: int, threads: int) -> dict:
     return result
 
 
+def random_pages_script(paths: list[str], path: Path) -> Path:
+    """A wrk script sending each request to one of `paths`, chosen at random."""
+    listed = ",\n".join(f"  {json.dumps(p)}" for p in paths)
+    path.write_text(
+        f"local paths = {{\n{listed}\n}}\n"
+        "math.randomseed(os.time())\n"
+        "request = function()\n"
+        '  return wrk.format("GET", paths[math.random(#paths)])\n'
+        "end\n"
+    )
+    return path
+
+
+def warm_up(port: int, paths: list[str]) -> None:
+    for path in paths:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30).read()
+
+
+def start_writer(env: dict, episode_pk: int, rate: float) -> subprocess.Popen:
+    writer = subprocess.Popen(
+        [PY, "bench/writer.py", str(episode_pk), str(rate)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if writer.stdout.readline().strip() != "ready":
+        writer.kill()
+        raise SystemExit("the writer did not start")
+    return writer
+
+
+def stop_writer(writer: subprocess.Popen) -> dict:
+    writer.send_signal(signal.SIGTERM)
+    out, _ = writer.communicate(timeout=30)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def delete_cache_keys(redis_url: str, prefix: str) -> None:
+    """This run's keys only (the Redis may be shared): never a flush."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=2000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="the shared cache of the mixed read/write target (keys under a per-run prefix)",
+    )
+    parser.add_argument(
+        "--mixed-workers", type=int, default=2, help="sync workers of the shared-cache server"
+    )
+    parser.add_argument("--write-rate", type=float, default=2.0, help="saves per second")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
+    # Other jobs on the machine skew every figure: say how busy it was.
+    load_at_start = os.getloadavg()[0]
     WORK.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
     database_url, drop_database = throwaway_database(stamp)
     floor_file = WORK / f"floor-{stamp}.html"
+    script_file = WORK / f"random-episodes-{stamp}.lua"
+    cache_prefix = f"bench-{stamp}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -181,6 +245,12 @@ def main() -> None:
         servers.append(warm)
         cold = start_server(env, cold_port, cache=False)
         servers.append(cold)
+        # Readers over the archive while an editor writes: every process (the
+        # servers' workers and the writer) must share one cache, so Redis.
+        shared_env = {**env, "REDIS_URL": args.redis, "DJANGO_CACHE_PREFIX": cache_prefix}
+        shared_port = free_port()
+        shared = start_server(shared_env, shared_port, cache=True, workers=args.mixed_workers)
+        servers.append(shared)
         page = urllib.request.urlopen(f"http://127.0.0.1:{cold_port}{urls['episode']}").read()
         floor_file.write_bytes(page)
         log(f"episode page: {len(page):,} bytes")
@@ -209,6 +279,12 @@ def main() -> None:
             rows.append((label, path, result))
             rps, p50, p99 = result["rps"], result["p50"], result["p99"]
             log(f"{label:34} {rps:8.0f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+        mixed = mixed_read_write(args, urls, shared_env, shared_port, script_file)
+        rows += mixed["rows"]
+        for label, _, result in mixed["rows"]:
+            rps, p50, p99 = result["rps"], result["p50"], result["p99"]
+            log(f"{label:34} {rps:8.0f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+        log(f"writer: {mixed['writer']['saves']} saves in {mixed['writer']['seconds']} s")
         memory = max(peak_memory_mb(pid) for s in servers for pid in worker_pids(s.pid))
     finally:
         for server in servers:
@@ -217,18 +293,33 @@ def main() -> None:
             server.wait(timeout=30)
         drop_database()
         floor_file.unlink(missing_ok=True)
+        script_file.unlink(missing_ok=True)
+        try:
+            delete_cache_keys(args.redis, cache_prefix)
+        except Exception as error:  # the figures matter more than the tidying
+            log(f"could not delete the cache keys under {cache_prefix}: {error}")
 
     floor = rows[0][2]
     by_label = {label: result for label, _, result in rows}
     cold_episode = by_label["episode page, cache off"]
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    busy_machine = max(load_at_start, os.getloadavg()[0]) > (os.cpu_count() or 1)
     lines = [
         f"# Benchmark {datetime.now():%Y-%m-%d %H:%M} on {platform.node()}",
         "",
         f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "
-        f"{engine}, {args.episodes} episodes; gunicorn 2 sync workers; "
+        f"{engine}, {args.episodes} episodes; gunicorn 2 workers; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; episode page "
-        f"{len(page):,} bytes.",
+        f"{len(page):,} bytes. Load average at start {load_at_start:.1f}, at end "
+        f"{os.getloadavg()[0]:.1f}"
+        + (" (above the core count: other jobs were running)." if busy_machine else "."),
+        "",
+        f"Mixed read/write: wrk over {len(urls['episodes'])} random episode pages on a server "
+        f"with {args.mixed_workers} sync workers sharing Redis, quiet and while "
+        f"bench/writer.py saved one paragraph of one of them {args.write_rate:g}×/s "
+        f"({mixed['writer']['saves']} saves in {mixed['writer']['seconds']} s, using "
+        f"{mixed['writer'].get('cpu_seconds', 0):g} s of CPU; the page showed "
+        f"the last save at once: {'yes' if mixed['fresh'] else 'NO'}).",
         "",
         "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -250,10 +341,14 @@ def main() -> None:
         ("search p99 < 10 × cold episode p99",
          by_label["search, cache off"]["p99"] < 10 * cold_episode["p99"]),
         ("peak memory per worker < 150 MB", memory < 150),
+        ("random episodes while writing ≥ 0.8 × quiet", mixed["ratio"] >= 0.8),
+        ("the written page is fresh after the writes", mixed["fresh"]),
     ]  # fmt: skip
     lines += [
         "",
         f"Peak memory per worker (VmHWM): {memory:.0f} MB",
+        "",
+        f"Random episode pages while writing ÷ quiet: {mixed['ratio']:.2f}",
         "",
         "| target | met |",
         "| --- | --- |",
@@ -269,6 +364,41 @@ def main() -> None:
     )
     out.write_text(report)
     log(f"written to {out.relative_to(ROOT)}")
+
+
+def mixed_read_write(args, urls: dict, env: dict, port: int, script_file: Path) -> dict:
+    """Readers spread over the archive, quiet and while one episode is saved twice a second.
+
+    Both runs start from a warm cache (every sampled page fetched once), so the
+    ratio is what the writes cost: with invalidation by tag, only the written
+    episode's page (and search and feeds, not read here) is rendered again.
+    """
+    paths = urls["episodes"]
+    script = random_pages_script(paths, script_file)
+    base = f"http://127.0.0.1:{port}/"
+    warm_up(port, paths)
+    quiet = wrk(base, args.duration, args.connections, args.threads, script)
+    warm_up(port, paths)
+    writer = start_writer(env, urls["written_episode"], args.write_rate)
+    try:
+        busy = wrk(base, args.duration, args.connections, args.threads, script)
+    finally:
+        written = stop_writer(writer)
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}{urls['written_url']}").read()
+    count = len(paths)
+    return {
+        "rows": [
+            (f"{count} random episode pages, shared cache, quiet", "(wrk script)", quiet),
+            (
+                f"{count} random episode pages, writer saving {args.write_rate:g}×/s",
+                "(wrk script)",
+                busy,
+            ),
+        ],
+        "ratio": busy["rps"] / quiet["rps"],
+        "writer": written,
+        "fresh": written["last"].encode() in page,
+    }
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
+from columns import pagecache
 from columns.models import Episode, Series
 from columns.projections import body as stored_body
 
@@ -64,6 +65,7 @@ class EpisodesFeed(Feed):
     def __call__(self, request, *args, **kwargs):
         # Links inside entries are absolute on this site, as the entries' own links
         # are. One feed object serves every request: the address goes on a copy.
+        pagecache.page_shows(request, pagecache.FEEDS, pagecache.LISTS)
         feed = copy.copy(self)
         feed._site = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
         return super(EpisodesFeed, feed).__call__(request, *args, **kwargs)

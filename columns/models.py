@@ -136,7 +136,10 @@ class EpisodeQuerySet(models.QuerySet):
         )
 
 
-class Episode(models.Model):
+class Episode(RemembersLoadedValues):
+    # What other pages show of it (columns.projections.triggers compares them).
+    remembered_fields = ("series_id", "number", "headline", "subtitle", "status", "publish_at")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("초안")
         PUBLISHED = "published", _("발행")

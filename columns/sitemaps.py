@@ -9,10 +9,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import sitemap
 from django.db.models import Max, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from articles.models import Outlet
+from columns import pagecache
 from columns.models import Episode, Series, published_filter
 
 
@@ -125,3 +128,9 @@ SITEMAPS = {
     "keywords": KeywordSitemap,
     "outlets": OutletSitemap,
 }
+
+
+def sitemap_view(request: HttpRequest) -> HttpResponse:
+    """Django's sitemap view, telling the page cache what the sitemap shows."""
+    pagecache.page_shows(request, pagecache.SITEMAP, pagecache.LISTS)
+    return sitemap(request, sitemaps=SITEMAPS)

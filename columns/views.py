@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet
-from columns import search, services
+from columns import pagecache, search, services
 from columns.forms import CommentForm
 from columns.models import EPISODE_CARD_FIELDS, Episode, Series, published_filter
 from columns.projections import body as stored_body
@@ -30,6 +30,18 @@ class PublicEpisodeListMixin:
 
     def published_episodes(self):
         return Episode.objects.published().as_cards().order_by("-publish_at", "-number")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # For the page cache: which episodes are listed, and what their cards show.
+        episodes = context["episodes"]
+        pagecache.page_shows(
+            self.request,
+            pagecache.LISTS,
+            *(pagecache.card_tag(e.pk) for e in episodes),
+            *{pagecache.series_tag(e.series_id) for e in episodes},
+        )
+        return context
 
 
 class HomeView(PublicEpisodeListMixin, ListView):
@@ -54,6 +66,15 @@ class SeriesListView(ListView):
             .order_by("title")
         )
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pagecache.page_shows(
+            self.request,
+            pagecache.LISTS,
+            *(pagecache.series_tag(s.pk) for s in context["series_list"]),
+        )
+        return context
+
 
 class SeriesDetailView(PublicEpisodeListMixin, ListView):
     template_name = "columns/series_detail.html"
@@ -65,6 +86,8 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
         return self.series.episodes.published().only(*EPISODE_CARD_FIELDS).order_by("-number")
 
     def get_context_data(self, **kwargs):
+        # Its title even when no card lists the series (only drafts so far).
+        pagecache.page_shows(self.request, pagecache.series_tag(self.series.pk))
         return super().get_context_data(series=self.series, **kwargs)
 
 
@@ -77,6 +100,7 @@ class KeywordView(PublicEpisodeListMixin, ListView):
         return self.published_episodes().filter(keywords=self.keyword)
 
     def get_context_data(self, **kwargs):
+        pagecache.page_shows(self.request, pagecache.keyword_tag(self.keyword.pk))
         return super().get_context_data(keyword=self.keyword, **kwargs)
 
 
@@ -89,6 +113,7 @@ class OutletView(PublicEpisodeListMixin, ListView):
         return self.published_episodes().filter(articles__outlet=self.outlet).distinct()
 
     def get_context_data(self, **kwargs):
+        pagecache.page_shows(self.request, pagecache.outlet_tag(self.outlet.pk))
         return super().get_context_data(outlet=self.outlet, **kwargs)
 
 
@@ -129,6 +154,21 @@ class EpisodeDetailView(DetailView):
             {cited["position"]: citing.get(cited["url"]) for cited in stored.citations},
         )
         previous_episode, next_episode = episode.published_neighbours()
+        pagecache.page_shows(
+            self.request,
+            pagecache.episode_tag(episode.pk),
+            pagecache.series_tag(episode.series_id),
+            pagecache.series_episodes_tag(episode.series_id),
+            *(pagecache.card_tag(e.pk) for e in (previous_episode, next_episode) if e),
+        )
+        if cited_elsewhere:  # who else cites changes as other episodes are published
+            pagecache.page_shows(
+                self.request,
+                pagecache.LISTS,
+                *(pagecache.card_tag(e.pk) for listed in citing.values() for e in listed),
+                # Their titles and addresses carry their series' title and slug.
+                *{pagecache.series_tag(e.series_id) for listed in citing.values() for e in listed},
+            )
         # Both rendered from sanitized parts and escaped fields (columns.projections.body).
         return super().get_context_data(
             body=mark_safe(body),  # noqa: S308
@@ -204,6 +244,7 @@ class SearchView(ListView):
         return response
 
     def get_queryset(self):
+        pagecache.page_shows(self.request, pagecache.SEARCH, pagecache.LISTS)
         return search.search_episodes(self.query).prefetch_related("keywords")
 
     def paginate_queryset(self, queryset, page_size):

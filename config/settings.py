@@ -123,8 +123,14 @@ PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 60 * 60)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/")
 # The only query parameters public pages read; others share the page's entry.
 PAGE_CACHE_QUERY_PARAMETERS = ("page", "q")
-# Cached variants (page numbers, search queries) per path and content version.
+# Cached variants (page numbers, search queries) stored per path per PAGE_CACHE_SECONDS.
 PAGE_CACHE_MAX_VARIANTS = 200
+# For a CDN or Varnish in front: how long it may keep a public page without a form
+# (s-maxage) and serve it while revalidating; it is purged by tag on every write
+# through this dotted path, called after commit with the list of tags (none: no CDN).
+PAGE_CACHE_SHARED_SECONDS = env_int("DJANGO_PAGE_CACHE_SHARED_SECONDS", 60)
+PAGE_CACHE_SHARED_STALE_SECONDS = env_int("DJANGO_PAGE_CACHE_SHARED_STALE_SECONDS", 30)
+PAGE_CACHE_PURGE_HOOK = env_str("DJANGO_PAGE_CACHE_PURGE_HOOK")
 
 # --- Passwords, sessions ---------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

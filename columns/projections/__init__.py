@@ -51,17 +51,17 @@ class _Pending:
 
     def __init__(self) -> None:
         self.parts: dict[int, set[str]] = {}
-        self.pages_changed = False
+        self.tags: set[str] = set()
 
-    def add(self, episode_ids: Iterable[int], parts: Iterable[str]) -> None:
+    def add(self, episode_ids: Iterable[int], parts: Iterable[str], tags: Iterable[str]) -> None:
         parts = set(parts)
         for episode_id in episode_ids:
             if episode_id is not None:
                 self.parts.setdefault(int(episode_id), set()).update(parts)
-        self.pages_changed = True
+        self.tags.update(tags)
 
     def __bool__(self) -> bool:
-        return bool(self.parts) or self.pages_changed
+        return bool(self.parts) or bool(self.tags)
 
 
 class _State(threading.local):
@@ -79,32 +79,55 @@ def in_batch() -> bool:
 
 
 def changed(
-    episode_ids: Iterable[int] = (), *, parts: Iterable[str] = TEXT_PARTS, pages: bool = True
+    episode_ids: Iterable[int] = (),
+    *,
+    parts: Iterable[str] = TEXT_PARTS,
+    pages: bool = True,
+    tags: Iterable[str] | None = None,
 ) -> None:
-    """Say that these episodes' `parts` changed (and, with `pages`, what public pages show).
+    """Say that these episodes' `parts` changed, and which cached pages show the change.
 
-    Inside a batch the refresh waits for the batch's end; outside, it runs now.
-    `changed(pages=True)` with no episodes renews only the page cache (a series
-    title, a volume).
+    `tags` are the page-cache tags to renew (columns.pagecache); left out,
+    every page that could show these episodes is renewed (their pages,
+    cards, lists, search, feeds, sitemap), or, with no episodes, every page.
+    `pages=False`: no page shows it. Inside a batch the refresh waits for the
+    batch's end; outside, it runs now.
     """
-    episode_ids = list(episode_ids)
+    episode_ids = [pk for pk in episode_ids if pk is not None]
+    if not pages:
+        tags = ()
+    elif tags is None:
+        tags = _every_page_showing(episode_ids)
     if _state.batches:
-        _state.batches[-1].add(episode_ids, parts)
+        _state.batches[-1].add(episode_ids, parts, tags)
         return
-    refresh({episode_id: set(parts) for episode_id in episode_ids}, pages=pages)
+    refresh({episode_id: set(parts) for episode_id in episode_ids}, tags=tags)
+
+
+def _every_page_showing(episode_ids: list[int]) -> set[str]:
+    from columns import pagecache
+
+    if not episode_ids:
+        return {pagecache.SITE}
+    tags = {pagecache.LISTS, pagecache.SEARCH, pagecache.FEEDS, pagecache.SITEMAP}
+    for pk in episode_ids:
+        tags |= {pagecache.episode_tag(pk), pagecache.card_tag(pk)}
+    return tags
 
 
 def changed_after_migrate(episode_ids: Iterable[int], *, parts: Iterable[str]) -> None:
-    _after_migrate.add(episode_ids, parts)
+    from columns import pagecache
+
+    _after_migrate.add(episode_ids, parts, {pagecache.SITE})
 
 
 def refresh_after_migrate(**kwargs) -> None:
     """post_migrate: refresh what data migrations wrote, with the final models."""
     if _after_migrate:
-        pending = dict(_after_migrate.parts)
+        pending, tags = dict(_after_migrate.parts), set(_after_migrate.tags)
         _after_migrate.parts.clear()
-        _after_migrate.pages_changed = False
-        refresh(pending, pages=True)
+        _after_migrate.tags.clear()
+        refresh(pending, tags=tags)
 
 
 @contextmanager
@@ -126,7 +149,7 @@ def batch() -> Iterator[None]:
                 _state.batches.pop()
                 outermost = False
                 if pending:
-                    refresh(pending.parts, pages=pending.pages_changed)
+                    refresh(pending.parts, tags=pending.tags)
         finally:
             if outermost:
                 _state.batches.pop()
@@ -136,11 +159,11 @@ def batch() -> Iterator[None]:
 CHUNK = 200
 
 
-def refresh(parts_by_episode: dict[int, set[str]], *, pages: bool = True) -> None:
+def refresh(parts_by_episode: dict[int, set[str]], *, tags: Iterable[str] = ()) -> None:
     """Write the derived data of these episodes now: bodies, comment lists, search documents.
 
     A handful of queries per CHUNK episodes; episodes that no longer exist are
-    skipped. Then, with `pages`, the page-cache version is renewed (once).
+    skipped. Then the page-cache tags are renewed (once).
     """
     from columns import pagecache
 
@@ -148,8 +171,7 @@ def refresh(parts_by_episode: dict[int, set[str]], *, pages: bool = True) -> Non
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
             _refresh_chunk({pk: parts_by_episode[pk] for pk in ids[start : start + CHUNK]})
-    if pages:
-        pagecache.bump_content_version()
+    pagecache.renew(tags)
 
 
 def _refresh_chunk(parts_by_episode: dict[int, set[str]]) -> None:
@@ -179,6 +201,8 @@ def refresh_everything(episodes=None) -> int:
     from columns.models import Episode
 
     episodes = Episode.objects.all() if episodes is None else episodes
+    from columns import pagecache
+
     ids = episodes.order_by("pk").values_list("pk", flat=True)
-    refresh({pk: set(ALL_PARTS) for pk in ids})
+    refresh({pk: set(ALL_PARTS) for pk in ids}, tags={pagecache.SITE})
     return len(ids)

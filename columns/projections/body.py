@@ -156,7 +156,7 @@ def rendered(episode: Episode) -> RenderedEpisode:
     if stored is None or stored.version != body_version():
         from columns import projections
 
-        projections.refresh({episode.pk: {projections.BODY, projections.COMMENTS}}, pages=False)
+        projections.refresh({episode.pk: {projections.BODY, projections.COMMENTS}})
         stored = RenderedEpisode.objects.get(episode=episode)
         episode.rendered = stored
     return stored

@@ -32,6 +32,7 @@ from django.db.models.signals import (
     pre_save,
 )
 
+from columns import pagecache as pc
 from columns import projections
 from columns.projections import BODY, COMMENTS, TEXT_PARTS, body
 from common.models import UNKNOWN
@@ -45,8 +46,19 @@ def _is_current(sender) -> bool:
         return False
 
 
-def _mark(sender, episode_ids, *, parts=TEXT_PARTS, pages: bool = True) -> None:
-    projections.changed(episode_ids, parts=parts, pages=pages)
+def _mark(sender, episode_ids, *, parts=TEXT_PARTS, pages: bool = True, tags=None) -> None:
+    projections.changed(episode_ids, parts=parts, pages=pages, tags=tags)
+
+
+# What pages show an episode's text (its page, search, feeds) and its card.
+def _text_tags(episode_ids) -> set[str]:
+    return {pc.SEARCH, pc.FEEDS, *(pc.episode_tag(pk) for pk in episode_ids)}
+
+
+# What an episode's card shows elsewhere: a change to these re-renders the lists.
+CARD_FIELDS = ("headline", "subtitle", "number", "publish_at", "status", "series_id")
+# Which episodes are public where: a change to these changes every list.
+VISIBILITY_FIELDS = ("number", "publish_at", "status", "series_id")
 
 
 def _episodes_citing(sender, urls, excluding) -> list[int]:
@@ -111,7 +123,7 @@ def _deleted(sender, instance, origin=None, **kwargs):
         _historical_write(label, instance)
         return
     if label == "columns.episode":
-        _mark(sender, (), pages=True)  # its rows go with it; neighbours and lists change
+        _episode_deleted(sender, instance)
         return
     if _origin_label(origin) == "columns.episode":
         return  # part of deleting its episode: nothing left to render
@@ -126,25 +138,58 @@ def _origin_label(origin) -> str:
 
 
 def _episode_saved(sender, episode, created):
-    _mark(sender, [episode.pk])
+    tags = _text_tags([episode.pk]) | {pc.SITEMAP}  # lastmod
+    changed = {
+        name for name in CARD_FIELDS if created or _before(episode, name) != getattr(episode, name)
+    }
+    if changed:
+        tags.add(pc.card_tag(episode.pk))
+    if changed & set(VISIBILITY_FIELDS):
+        tags |= {pc.LISTS, pc.series_episodes_tag(episode.series_id)}
+        old_series = _before(episode, "series_id")
+        if old_series not in (UNKNOWN, None):
+            tags.add(pc.series_episodes_tag(old_series))
+    _mark(sender, [episode.pk], tags=tags)
+
+
+def _episode_deleted(sender, episode):
+    # Its rows go with it; lists, neighbours and other pages' links change.
+    tags = _text_tags([episode.pk]) | {
+        pc.LISTS,
+        pc.SITEMAP,
+        pc.card_tag(episode.pk),
+        pc.series_episodes_tag(episode.series_id),
+    }
+    _mark(sender, (), tags=tags)
 
 
 def _part_saved(sender, part, created):
     episodes = {part.episode_id}
     if not created and _before(part, "episode_id") is not UNKNOWN:
         episodes.add(_before(part, "episode_id"))  # moved: the old episode too
-    _mark(sender, episodes)
+    tags = _text_tags(episodes)
     if sender._meta.label_lower == "articles.sourcearticle":
+        # The outlet's page lists the episodes citing it.
+        tags |= {pc.outlet_tag(part.outlet_id), pc.SITEMAP}
+        if _before(part, "outlet_id") not in (UNKNOWN, None):
+            tags.add(pc.outlet_tag(_before(part, "outlet_id")))
         urls = {part.url}
         if _before(part, "url") is not UNKNOWN:
             urls.add(_before(part, "url"))
         others = _episodes_citing(sender, urls, excluding=episodes)
         if others:
-            _mark(sender, others, parts={BODY}, pages=False)
+            _mark(sender, others, parts={BODY}, tags={pc.episode_tag(pk) for pk in others})
+    _mark(sender, episodes, tags=tags)
 
 
 def _part_deleted(sender, part):
-    _mark(sender, [part.episode_id])
+    tags = _text_tags([part.episode_id])
+    if sender._meta.label_lower == "articles.sourcearticle":
+        tags |= {pc.outlet_tag(part.outlet_id), pc.SITEMAP}
+        # Pages of other episodes citing it list this one under "cited elsewhere".
+        others = _episodes_citing(sender, {part.url}, excluding={part.episode_id})
+        tags |= {pc.episode_tag(pk) for pk in others}
+    _mark(sender, [part.episode_id], tags=tags)
 
 
 def _comment_saved(sender, comment, created):
@@ -156,17 +201,28 @@ def _comment_saved(sender, comment, created):
         episodes = {comment.episode_id}
         if _before(comment, "episode_id") not in (UNKNOWN, None):
             episodes.add(_before(comment, "episode_id"))
-        _mark(sender, episodes, parts={COMMENTS})
+        # Only the episode's own page lists comments.
+        _mark(sender, episodes, parts={COMMENTS}, tags={pc.episode_tag(pk) for pk in episodes})
 
 
 def _comment_deleted(sender, comment):
     if comment.status == "approved":
-        _mark(sender, [comment.episode_id], parts={COMMENTS})
+        _mark(
+            sender,
+            [comment.episode_id],
+            parts={COMMENTS},
+            tags={pc.episode_tag(comment.episode_id)},
+        )
 
 
 def _tagged_item_changed(sender, item, *args):
     if item.content_type_id and _is_episode_type(item.content_type_id):
-        _mark(sender, [item.object_id])
+        _mark(sender, [item.object_id], tags=_keyword_tags([item.object_id], [item.tag_id]))
+
+
+def _keyword_tags(episode_ids, tag_ids) -> set[str]:
+    """An episode's keywords: its page, search, feeds, the sitemap and the keywords' pages."""
+    return _text_tags(episode_ids) | {pc.SITEMAP, *(pc.keyword_tag(pk) for pk in tag_ids)}
 
 
 def _is_episode_type(content_type_id) -> bool:
@@ -182,19 +238,24 @@ def _shown_names_changed(sender, instance, created):
     changed = not created and any(
         _before(instance, name) != getattr(instance, name) for name in fields
     )
+    own = pc.series_tag(instance.pk) if label == "columns.series" else pc.outlet_tag(instance.pk)
+    # Titles and names show on cards, search results and feeds; an address on every link.
+    tags = {own, pc.SEARCH, pc.FEEDS, pc.SITEMAP}
     if not changed:
-        _mark(sender, (), pages=True)
+        _mark(sender, (), tags=tags)
         return
     Episode = global_apps.get_model("columns", "Episode")
     if label == "columns.series":
         episodes = Episode.objects.filter(series_id=instance.pk)
     else:
         episodes = Episode.objects.filter(articles__outlet_id=instance.pk).distinct()
-    _mark(sender, list(episodes.values_list("pk", flat=True)))
+    episode_ids = list(episodes.values_list("pk", flat=True))
+    _mark(sender, episode_ids, tags=tags | _text_tags(episode_ids))
 
 
-def _pages_only(sender, instance, *args):
-    _mark(sender, (), pages=True)
+def _everywhere(sender, instance, *args):
+    """Rare, wide changes (a volume, a series or outlet deleted): every page."""
+    _mark(sender, (), tags={pc.SITE})
 
 
 def _health_saved(sender, health, created):
@@ -218,7 +279,7 @@ def _archive_offer(sender, health, offered: bool, offers: bool) -> None:
             .first()
         )
         if episode_id is not None:
-            _mark(sender, [episode_id], parts={BODY})
+            _mark(sender, [episode_id], parts={BODY}, tags={pc.episode_tag(episode_id), pc.FEEDS})
 
 
 def _archive_after() -> int:
@@ -259,7 +320,8 @@ def _note_tag_before_save(sender, instance, raw=False, **kwargs):
 def _tag_saved(sender, tag, created):
     stored = getattr(tag, "_stored", None)
     if stored is not None and stored != (tag.name, tag.slug):
-        _mark(sender, _episodes_tagged(tag.pk))
+        episode_ids = _episodes_tagged(tag.pk)
+        _mark(sender, episode_ids, tags=_keyword_tags(episode_ids, [tag.pk]))
 
 
 def _note_tag_before_delete(sender, instance, **kwargs):
@@ -269,7 +331,8 @@ def _note_tag_before_delete(sender, instance, **kwargs):
 
 
 def _tag_deleted(sender, tag):
-    _mark(sender, getattr(tag, "_tagged_episodes", ()))
+    episode_ids = getattr(tag, "_tagged_episodes", ())
+    _mark(sender, episode_ids, tags=_keyword_tags(episode_ids, [tag.pk]))
 
 
 def _keywords_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -278,9 +341,14 @@ def _keywords_changed(sender, instance, action, reverse, pk_set, **kwargs):
         return
     Episode = global_apps.get_model("columns", "Episode")
     if isinstance(instance, Episode):
-        _mark(Episode, [instance.pk])
+        # A clear() says no tags: the keyword pages the episode was on cannot be named.
+        tag_tags = pk_set if pk_set else ()
+        tags = _keyword_tags([instance.pk], tag_tags)
+        if not pk_set:
+            tags.add(pc.LISTS)
+        _mark(Episode, [instance.pk], tags=tags)
     elif pk_set and instance._meta.label_lower == "taggit.tag":
-        _mark(Episode, pk_set)
+        _mark(Episode, pk_set, tags=_keyword_tags(pk_set, [instance.pk]))
 
 
 _ON_SAVE = {
@@ -292,7 +360,7 @@ _ON_SAVE = {
     "taggit.tag": _tag_saved,
     "columns.series": _shown_names_changed,
     "articles.outlet": _shown_names_changed,
-    "columns.volume": _pages_only,
+    "columns.volume": _everywhere,
     "articles.linkhealth": _health_saved,
 }
 _ON_DELETE = {
@@ -301,9 +369,9 @@ _ON_DELETE = {
     "columns.comment": _comment_deleted,
     "taggit.taggeditem": _tagged_item_changed,
     "taggit.tag": _tag_deleted,
-    "columns.series": _pages_only,
-    "articles.outlet": _pages_only,
-    "columns.volume": _pages_only,
+    "columns.series": _everywhere,
+    "articles.outlet": _everywhere,
+    "columns.volume": _everywhere,
     "articles.linkhealth": _health_deleted,
 }
 
