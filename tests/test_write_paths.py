@@ -40,12 +40,12 @@ def _page_cache_is_on(settings):
 @pytest.fixture
 def refreshes(monkeypatch):
     """Every call of `columns.projections.refresh`, the one writer of derived data."""
-    calls: list[tuple[dict[int, set[str]], bool]] = []
+    calls: list[tuple[dict[int, set[str]], frozenset[str]]] = []
     original = projections.refresh
 
-    def recording(parts_by_episode, *, pages=True):
-        calls.append(({pk: set(parts) for pk, parts in parts_by_episode.items()}, pages))
-        return original(parts_by_episode, pages=pages)
+    def recording(parts_by_episode, *, tags=()):
+        calls.append(({pk: set(parts) for pk, parts in parts_by_episode.items()}, frozenset(tags)))
+        return original(parts_by_episode, tags=tags)
 
     monkeypatch.setattr(projections, "refresh", recording)
     return calls
@@ -282,8 +282,9 @@ def test_editing_an_episode_and_its_inlines_in_the_episode_admin(chief, refreshe
     # One save of the episode, three articles, three paragraphs and its keywords:
     # its derived data is written once, for that episode.
     assert len(refreshes) == 1, refreshes
-    parts_by_episode, pages = refreshes[0]
-    assert set(parts_by_episode) == {episode.pk} and pages
+    parts_by_episode, tags = refreshes[0]
+    assert set(parts_by_episode) == {episode.pk}
+    assert f"episode-{episode.pk}" in tags  # and its cached page is renewed
     assert parts_by_episode[episode.pk] >= {projections.BODY, projections.SEARCH}
     assert_shows(episode, "솔부엉이", "박달나무", "쇠백로", "고니자리", keywords=("하늘다람쥐",))
     assert_gone(episode, "꾀꼬리", "너도밤나무", "동박새", keywords=("숲길",))
