@@ -45,7 +45,7 @@ def link_health_html(article: SourceArticle) -> str:
         return _("저장한 뒤 확인합니다.")
     health = article.link_health()
     if health is None:
-        return _("아직 확인하지 않았습니다(manage.py check_links).")
+        return _("아직 확인하지 않았습니다. 다음 정기 링크 확인 때 결과가 여기에 나옵니다.")
     parts = [
         format_html(
             '<strong class="{}">{}</strong>{} · {} 확인 · 연속 실패 {}회',

@@ -235,6 +235,12 @@ LINKCHECK_TEXT_REFRESH_DAYS = 7  # fetch a page's body again (GET) after this lo
 # a local server turn this on; private and metadata addresses stay refused even
 # then. Deliberately not read from the environment.
 LINKCHECK_ALLOW_LOOPBACK = False
+# Filling in a citation from a pasted URL (articles.services.citation_lookup):
+# through the same guard, but the editor is waiting, so less time and fewer bytes.
+CITATION_TIMEOUT = 4.0  # seconds
+CITATION_MAX_BODY_BYTES = 1_000_000
+# Lookups per editor per minute (the admin's JSON endpoint).
+CITATION_RATE_LIMIT = (30, 60)
 
 # --- Reader comments ---------------------------------------------------------
 # At most this many comments from one address in this many seconds.
