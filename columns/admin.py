@@ -277,6 +277,39 @@ class CommentaryInline(admin.StackedInline):
         return 0 if obj else 3
 
 
+def _form_errors(form, where: str, row_anchor: str) -> list[dict]:
+    found = []
+    for name, messages_ in form.errors.items():
+        field = form.fields.get(name)
+        visible = field is not None and not field.widget.is_hidden
+        anchor = form[name].id_for_label if visible else row_anchor
+        label = f"{where} · {field.label}" if visible and field.label else where
+        found += [{"where": label, "message": m, "anchor": anchor} for m in messages_]
+    return found
+
+
+def desk_errors(adminform, inline_admin_formsets) -> list[dict]:
+    """Every error on the page, each with the id of its field (or row), for the banner."""
+    if adminform is None or not adminform.form.is_bound:
+        return []
+    found = _form_errors(adminform.form, str(_("회차")), "content-main")
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        group = f"{formset.prefix}-group"
+        for message in formset.non_form_errors():
+            found.append({"where": str(inline.opts.verbose_name), "message": message,
+                          "anchor": group})  # fmt: skip
+        for index, form in enumerate(formset.forms):
+            where = f"{inline.opts.verbose_name} {index + 1}"
+            found += _form_errors(form, where, f"{formset.prefix}-{index}")
+    return found
+
+
+def keywords_in_order(episode: Episode) -> list:
+    """The episode's keyword tags in the order they were attached (the typed order). One query."""
+    return list(episode.keywords.order_by("taggit_taggeditem_items__id"))
+
+
 class EpisodeForm(DeskForm):
     """The episode itself; a number left blank is the next in its series."""
 
@@ -289,6 +322,8 @@ class EpisodeForm(DeskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and "keywords" in self.fields:
+            self.initial["keywords"] = keywords_in_order(self.instance)
         if "number" in self.fields:
             self.fields["number"].required = False
             self.fields["number"].help_text = _(
@@ -395,6 +430,19 @@ class EpisodeAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>', episode.get_absolute_url(), label
         )
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["desk_errors"] = desk_errors(
+            context.get("adminform"), context.get("inline_admin_formsets", [])
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        typed = form.cleaned_data.get("keywords")
+        if typed is not None and [t.name for t in keywords_in_order(form.instance)] != typed:
+            # taggit keeps old attachments in place; re-attach in the typed order.
+            form.instance.keywords.set(typed, clear=True)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Django's stock "…가 성공적으로 추가되었습니다." quotes the title with its

@@ -218,6 +218,9 @@ EPISODES_PER_PAGE = 20
 MARKDOWN_MAX_LENGTH = 20_000
 
 TAGGIT_CASE_INSENSITIVE = True
+# Keywords keep the order the editor typed (taggit's defaults sort them).
+TAGGIT_TAGS_FROM_STRING = "common.text.tags_from_string"
+TAGGIT_STRING_FROM_TAGS = "common.text.string_from_tags"
 
 # --- Link checker (articles.linkcheck, `manage.py check_links`) -------------------
 LINKCHECK_TIMEOUT = 10.0  # seconds, per request (connect, each read, whole body)

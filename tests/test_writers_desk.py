@@ -316,3 +316,48 @@ def test_text_typed_in_the_admin_is_stored_with_lf_line_endings(chief, series):
     assert episode.intro == "인사\n\n둘째 인사"
     assert episode.articles.get().summary == "“첫 문단”\n\n둘째 문단"
     assert episode.commentary.get().body == "한 줄\n다음 줄"
+
+
+def test_keywords_keep_the_order_the_editor_typed(chief, series, client):
+    row = article_row(1, "https://x.example.com/1", outlet_name="엑스")
+    data = episode_data(
+        series, articles=[row], commentary=[], keywords="해저 케이블, 데이터센터, AI 전력",
+        status="published",
+    )  # fmt: skip
+    assert chief.post(ADD_URL, data).status_code == 302
+    episode = Episode.objects.get()
+    html = chief.get(f"/admin/columns/episode/{episode.pk}/change/").content.decode()
+    assert 'value="해저 케이블, 데이터센터, AI 전력"' in html
+
+    data["keywords"] = "AI 전력, 해저 케이블"
+    data.update({"articles-0-id": str(episode.articles.get().pk), "articles-INITIAL_FORMS": "1"})
+    response = chief.post(f"/admin/columns/episode/{episode.pk}/change/", data)
+    assert response.status_code == 302, error_texts(response.content.decode())
+
+    page = client.get(episode.get_absolute_url()).content.decode()
+    keywords = re.search(r'<section class="keywords".*?</section>', page, re.S).group()
+    assert keywords.index("#AI 전력") < keywords.index("#해저 케이블")
+    assert "#데이터센터" not in keywords
+
+
+# Errors where they are ---------------------------------------------------------------
+
+
+def test_the_error_banner_lists_each_error_with_a_link_to_its_field(chief, series):
+    rows = [
+        article_row(1, "https://x.example.com/1", outlet_name="엑스"),
+        article_row(2, "http://169.254.169.254/latest/", outlet_name="엑스"),
+    ]
+    data = episode_data(series, articles=rows, commentary=[], headline="")
+
+    response = chief.post(ADD_URL, data)
+
+    html = unescape(response.content.decode())
+    index = re.search(r'<ul class="desk-error-index".*?</ul>', html, re.S).group()
+    assert '<a href="#id_headline">회차 · 제목</a>: 필수 항목입니다.' in index
+    assert '<a href="#id_articles-1-url">인용 기사 2 · 기사 주소</a>: 공개 인터넷 주소가' in index
+    assert 'id="id_articles-1-url"' in html and 'id="id_headline"' in html
+
+
+def test_a_page_without_errors_has_no_error_list(chief):
+    assert "desk-error-index" not in chief.get(ADD_URL).content.decode()

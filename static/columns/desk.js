@@ -6,6 +6,7 @@
  *   fields are rewritten from their place on the page before saving.
  * - Commentary rows name the articles on the page by number and headline.
  * - Every Markdown field gets a preview beside it, rendered by the server.
+ * - After a refused save, rows with errors are opened and the first is scrolled to.
  * - Leaving the page with unsaved text asks first.
  * A static file (the site's CSP forbids inline script); no Markdown is rendered here.
  */
@@ -195,6 +196,30 @@
     });
   }
 
+  // Errors where they are ------------------------------------------------------
+  function openAround(element) {
+    for (var node = element; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+      if (node.classList && node.classList.contains("collapsed")) node.classList.remove("collapsed");
+    }
+  }
+
+  function showErrors() {
+    if (!document.querySelector(".errornote")) return;
+    var errors = document.querySelectorAll("#episode_form .errorlist, #episode_form .errors");
+    Array.prototype.forEach.call(errors, openAround);
+    var first = document.querySelector("#episode_form .inline-related .errorlist") ||
+                document.querySelector("#episode_form fieldset .errorlist");
+    var row = first && (first.closest(".inline-related") || first.closest(".form-row"));
+    if (row) row.scrollIntoView({ block: "start" });
+    document.querySelectorAll(".desk-error-index a").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (target) openAround(target);
+      });
+    });
+  }
+
   // Leaving with unsaved text -------------------------------------------------
   var dirty = false;
   function markDirty() { dirty = true; }
@@ -230,6 +255,7 @@
     ["articles", "commentary"].forEach(addMoveButtons);
     refreshArticleChoices();
     addPreviews();
+    showErrors();
     document.addEventListener("formset:added", function () {
       ["articles", "commentary"].forEach(addMoveButtons);
       refreshArticleChoices();
