@@ -361,3 +361,18 @@ def test_the_error_banner_lists_each_error_with_a_link_to_its_field(chief, serie
 
 def test_a_page_without_errors_has_no_error_list(chief):
     assert "desk-error-index" not in chief.get(ADD_URL).content.decode()
+
+
+# The admin speaks Korean -------------------------------------------------------------
+
+
+def test_the_admin_index_names_keywords_in_korean(chief):
+    html = chief.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "키워드" in html
+    assert "Taggit" not in html and ">Tags<" not in html and "TAGGIT" not in html
+
+
+def test_the_keyword_admin_speaks_korean(chief):
+    html = chief.get("/admin/taggit/tag/add/").content.decode()
+    assert "키워드" in html and "이름" in html
+    assert "Add tag" not in html and ">Name<" not in html
