@@ -233,14 +233,24 @@ def test_the_columnist_writes_a_whole_episode_on_one_page_with_one_save(
             touch(page.select_option, f"#id_commentary-{i}-article_number", number)
             page.fill(f"#id_commentary-{i}-body", f"{number}번 기사를 읽고 든 생각을 적습니다.")
         touch(page.select_option, "#id_status", "published")
+        # The Markdown preview, before the first save, rendered by the server.
+        page.fill("#id_intro", "오늘은 **바다와 전기**에 관한 세 기사입니다.")
+        touch(page.click, "#id_intro ~ .desk-preview-button")
+        page.wait_for_selector("#id_intro ~ .desk-preview strong")
+        assert page.inner_text("#id_intro ~ .desk-preview strong") == "바다와 전기"
+        # Leaving now would ask first.
+        leaving = "() => { const e = new Event('beforeunload', {cancelable: true});"
+        leaving += " window.dispatchEvent(e); return e.defaultPrevented; }"
+        assert page.evaluate(leaving) is True
         page.screenshot(path=str(ARTIFACTS / "desk-desktop.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(ARTIFACTS / "desk-phone.png"), full_page=True)
         touch(page.click, "input[name=_save]")
         page.wait_for_selector(".messagelist .success")
 
-    # 3 URLs + 1 reorder + 3 article choices + status + save. Pinned: more means a regression.
-    assert touched == 9
+    # 3 URLs + 1 reorder + 3 article choices + status + preview + save.
+    # Pinned: a higher count means the desk got harder to use.
+    assert touched == 10
     assert (errors, missing) == ([], [])
     episode = Episode.objects.get(series=series, number=7)
     assert episode.is_published()
