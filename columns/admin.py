@@ -111,6 +111,10 @@ class PlacedForm(DeskForm):
             self.fields["position"].required = False
             self.fields["position"].widget = forms.HiddenInput(attrs={"data-desk-position": ""})
 
+    def has_changed(self):
+        # The script numbers every row, blank ones too: a place alone is not a row.
+        return any(name != "position" for name in self.changed_data)
+
 
 class SourceArticleFormSet(BaseInlineFormSet):
     """Refuses the same article twice in one episode, judged by its canonical URL.

@@ -376,3 +376,21 @@ def test_the_keyword_admin_speaks_korean(chief):
     html = chief.get("/admin/taggit/tag/add/").content.decode()
     assert "키워드" in html and "이름" in html
     assert "Add tag" not in html and ">Name<" not in html
+
+
+def test_blank_rows_numbered_by_the_script_are_not_rows(chief, series):
+    rows = [
+        article_row(1, "https://x.example.com/1", outlet_name="엑스"),
+        {"id": "", "position": "2", "published_on": "", "headline": "", "outlet": "",
+         "url": "", "summary": "", "outlet_name": ""},
+    ]  # fmt: skip
+    commentary = [
+        commentary_row(1, "한 문단뿐입니다."),
+        {"id": "", "position": "2", "article_number": "", "body": ""},
+    ]
+
+    response = chief.post(ADD_URL, episode_data(series, articles=rows, commentary=commentary))
+
+    assert response.status_code == 302, error_texts(response.content.decode())
+    episode = Episode.objects.get()
+    assert episode.articles.count() == 1 and episode.commentary.count() == 1
