@@ -112,8 +112,12 @@ class PlacedForm(DeskForm):
             self.fields["position"].widget = forms.HiddenInput(attrs={"data-desk-position": ""})
 
     def has_changed(self):
-        # The script numbers every row, blank ones too: a place alone is not a row.
-        return any(name != "position" for name in self.changed_data)
+        if self.instance.pk is None:
+            # The script numbers every row, blank ones too: a place alone is not a row.
+            return any(name != "position" for name in self.changed_data)
+        # A saved row that only moved (or was renumbered by number_by_place) must be saved.
+        moved = self.instance.position != self.initial.get("position")
+        return super().has_changed() or moved
 
 
 class SourceArticleFormSet(BaseInlineFormSet):
