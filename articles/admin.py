@@ -45,17 +45,25 @@ def link_health_html(article: SourceArticle) -> str:
         return _("저장한 뒤 확인합니다.")
     health = article.link_health()
     if health is None:
-        return _("아직 확인하지 않았습니다(manage.py check_links).")
-    parts = [
-        format_html(
-            '<strong class="{}">{}</strong>{} · {} 확인 · 연속 실패 {}회',
-            "link-ok" if health.is_working() else "link-broken",
+        return _("아직 확인하지 않았습니다. 다음 정기 링크 확인 때 결과가 여기에 나옵니다.")
+    status = f"(HTTP {health.status_code})" if health.status_code else ""
+    if health.is_working():
+        sentence = format_html(
+            '<strong class="link-ok">{}</strong>: {}에 확인했을 때 기사가 열렸습니다{}.',
             health.get_result_display(),
-            f" (HTTP {health.status_code})" if health.status_code else "",
             _when(health.checked_at),
+            status,
+        )
+    else:
+        sentence = format_html(
+            '<strong class="link-broken">{}</strong>: {}에 확인했을 때 기사가 열리지 '
+            "않았습니다{}. {}회 연속 실패했습니다.",
+            health.get_result_display(),
+            _when(health.checked_at),
+            status,
             health.consecutive_failures,
         )
-    ]
+    parts = [sentence]
     if health.detail:
         parts.append(format_html("{}", health.detail))
     if not health.is_working():

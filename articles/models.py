@@ -150,6 +150,11 @@ class SourceArticle(RemembersLoadedValues):
 
     objects = SourceArticleQuerySet.as_manager()
 
+    #: Not stored: a name for a new outlet, typed (or looked up) in the editor's
+    #: row when no outlet serves the URL's domain. With it, `clean` lets the row
+    #: through and `articles.services.outlet_for_citation` creates the outlet on save.
+    new_outlet_name = ""
+
     class Meta:
         verbose_name = _("인용 기사")
         verbose_name_plural = _("인용 기사")
@@ -208,10 +213,13 @@ class SourceArticle(RemembersLoadedValues):
             except ValidationError:
                 return  # the url error is already reported
             if outlet is None:
+                if self.new_outlet_name:
+                    return  # created with its domain when the row is saved
                 raise ValidationError(
                     {
                         "outlet": _(
-                            "언론사를 골라 주세요: 도메인 %(host)s에 연결된 언론사가 없습니다."
+                            "언론사를 골라 주세요(또는 새 언론사 이름을 적어 주세요): "
+                            "도메인 %(host)s에 연결된 언론사가 없습니다."
                         )
                         % {"host": host_of(self.url)}
                     }

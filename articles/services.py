@@ -12,13 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
-from articles.linkcheck import CheckResult, LinkChecker, Resolver, system_resolver
-from articles.models import LinkHealth, SourceArticle, SourceText
+from articles.citations import read_citation
+from articles.linkcheck import CheckResult, LinkChecker, Outcome, Resolver, system_resolver
+from articles.models import LinkHealth, Outlet, OutletDomain, SourceArticle, SourceText, host_of
 from articles.quotes import QuoteCheck, check_quotes, extract_quotes, readable_text
+from articles.urlrules import canonicalize_url
 
 
 @dataclass
@@ -30,16 +35,115 @@ class LinkReport:
     quotes: list[QuoteCheck]
 
 
-def link_checker_from_settings(*, resolver: Resolver | None = None) -> LinkChecker:
+def link_checker_from_settings(
+    *,
+    resolver: Resolver | None = None,
+    timeout: float | None = None,
+    max_body_bytes: int | None = None,
+) -> LinkChecker:
     """A checker configured by the LINKCHECK_* settings as they are right now."""
     return LinkChecker(
-        timeout=settings.LINKCHECK_TIMEOUT,
+        timeout=timeout or settings.LINKCHECK_TIMEOUT,
         max_redirects=settings.LINKCHECK_MAX_REDIRECTS,
         user_agent=settings.LINKCHECK_USER_AGENT,
         allow_loopback=settings.LINKCHECK_ALLOW_LOOPBACK,
-        max_body_bytes=settings.LINKCHECK_MAX_BODY_BYTES,
+        max_body_bytes=max_body_bytes or settings.LINKCHECK_MAX_BODY_BYTES,
         resolver=resolver or system_resolver,
     )
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@transaction.atomic
+def outlet_for_citation(*, url: str, name: str) -> Outlet:
+    """The outlet serving `url`'s domain; created (or found by `name`) with the domain if none.
+
+    `url` is canonical. An outlet already named `name` gets the domain added;
+    otherwise a new outlet is made, its address name (slug) from its name.
+    Runs in the caller's transaction, so a refused save leaves no outlet behind.
+    """
+    outlet = Outlet.objects.for_url(url)
+    if outlet is not None:
+        return outlet
+    name = " ".join(name.split())[: Outlet._meta.get_field("name").max_length]
+    outlet = Outlet.objects.filter(name=name).first()
+    if outlet is None:
+        base = slugify(name, allow_unicode=True)[:90] or "outlet"
+        slug, n = base, 1
+        while Outlet.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        outlet = Outlet.objects.create(name=name, slug=slug)
+    domain = OutletDomain(outlet=outlet, domain=host_of(url))
+    domain.clean()
+    domain.save()
+    return outlet
+
+
+def citation_rate_limited(*, user_id: int) -> bool:
+    """Count one lookup against the editor's window; True when over CITATION_RATE_LIMIT.
+
+    Counted in the cache. While the cache is down the count is lost and the
+    lookup is allowed: only logged-in staff reach it, and each lookup is one
+    bounded fetch through the guard.
+    """
+    limit, window = settings.CITATION_RATE_LIMIT
+    key = f"citation-rate:{user_id}"
+    cache.add(key, 0, timeout=window)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=window)
+        attempts = 1
+    return attempts > limit
+
+
+def citation_lookup(url: str, *, resolver: Resolver | None = None) -> dict:
+    """Headline, outlet name and publication day of the article at `url`, read from its page.
+
+    Returns ``{"url": canonical URL, "headline": str, "outlet": str,
+    "published_on": date | None, "message": str}``; ``message`` says in Korean
+    why nothing was filled (timeout, not a web page, …), or is empty. Raises
+    ``ValidationError`` for a URL the rules refuse, including one that leads
+    (directly or by a redirect) to an address that is not public: the link
+    checker's guard refuses it before connecting. The fetch is one ``GET``
+    with CITATION_TIMEOUT and at most CITATION_MAX_BODY_BYTES read. An
+    outlet already known for the URL's domain gives its own name.
+    """
+    canonical = canonicalize_url(url)
+    checker = link_checker_from_settings(
+        resolver=resolver,
+        timeout=settings.CITATION_TIMEOUT,
+        max_body_bytes=settings.CITATION_MAX_BODY_BYTES,
+    )
+    result = checker.check(canonical, want_body=True)
+    known = Outlet.objects.for_url(canonical)
+    answer = {
+        "url": canonical,
+        "headline": "",
+        "outlet": known.name if known else "",
+        "published_on": None,
+        "message": "",
+    }
+    if result.outcome is Outcome.REFUSED:
+        raise ValidationError(result.detail or "이 주소는 가져올 수 없습니다.", code="refused")
+    mime = result.content_type.split(";", 1)[0].strip().lower()
+    if not result.ok:
+        reason = result.detail or (f"응답 코드 {result.status}" if result.status else "")
+        answer["message"] = f"기사를 읽지 못해 채우지 않았습니다: {reason}".rstrip(": ")
+        return answer
+    if result.body is None or (mime and mime not in _HTML_TYPES):
+        answer["message"] = f"웹 페이지가 아니라서({mime or '형식 없음'}) 채우지 않았습니다."
+        return answer
+    citation = read_citation(result.body, result.content_type)
+    if not citation.found_anything:
+        answer["message"] = "페이지에서 제목이나 날짜를 찾지 못해 채우지 않았습니다."
+        return answer
+    answer["headline"] = citation.headline
+    answer["outlet"] = answer["outlet"] or citation.outlet
+    answer["published_on"] = citation.published_on
+    return answer
 
 
 def articles_due_for_check(

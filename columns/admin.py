@@ -1,17 +1,24 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from articles import services as article_services
 from articles.admin import LinkHealthInlineMixin
 from articles.models import SourceArticle
 from columns import services
+from columns.middleware import admin_reads_only
 from columns.models import Comment, Commentary, Episode, Series, Volume
 from columns.moderation import count_links
+from common.markup import MarkdownField, render_markdown, validate_markdown_source
 
 # Positions (and article URLs) move out of the way to here while an inline is
 # being rearranged, so that swapping 1 and 2 never trips a unique constraint half-way.
@@ -36,6 +43,83 @@ class VolumeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["series"]
 
 
+MARKDOWN_HELP = _(
+    "마크다운으로 씁니다: 빈 줄로 문단을 나누고, **굵게**, *기울임*, [링크 글자](주소), "
+    "> 인용. 저장하기 전에도 옆의 단추로 독자에게 보일 모습을 볼 수 있습니다."
+)
+
+
+class DeskForm(forms.ModelForm):
+    """What every form on the desk does: Markdown says so, and text is stored with LF.
+
+    Browsers send textareas with CRLF line endings; stored as typed, the
+    column's own export would not re-import as unchanged.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            model_field = next((f for f in self._meta.model._meta.fields if f.name == name), None)
+            if isinstance(model_field, MarkdownField):
+                field.help_text = " ".join(str(t) for t in (field.help_text, MARKDOWN_HELP) if t)
+                field.widget.attrs["data-desk-markdown"] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
+def live_forms(formset) -> list:
+    """The rows that will be saved, in their place on the page.
+
+    The page's script writes each row's place into its (hidden) position field
+    after a drag or an up/down button; rows without one keep their order in
+    the form. A blank extra row is not a row.
+    """
+    rows = [
+        (index, form)
+        for index, form in enumerate(formset.forms)
+        if form not in formset.deleted_forms
+        and (form.instance.pk or form.has_changed())
+        and hasattr(form, "cleaned_data")
+    ]
+
+    def place(item):
+        index, form = item
+        position = form.cleaned_data.get("position")
+        return (position if position else 10_000 + index, index)
+
+    return [form for _index, form in sorted(rows, key=place)]
+
+
+def number_by_place(formset) -> None:
+    """Positions 1, 2, 3… from the rows' place on the page; nobody types them."""
+    for number, form in enumerate(live_forms(formset), start=1):
+        form.cleaned_data["position"] = number  # what the formset's uniqueness check reads
+        form.instance.position = number
+
+
+class PlacedForm(DeskForm):
+    """A row whose position is its place on the page, written by the desk's script."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "position" in self.fields:
+            self.fields["position"].required = False
+            self.fields["position"].widget = forms.HiddenInput(attrs={"data-desk-position": ""})
+
+    def has_changed(self):
+        if self.instance.pk is None:
+            # The script numbers every row, blank ones too: a place alone is not a row.
+            return any(name != "position" for name in self.changed_data)
+        # A saved row that only moved (or was renumbered by number_by_place) must be saved.
+        moved = self.instance.position != self.initial.get("position")
+        return super().has_changed() or moved
+
+
 class SourceArticleFormSet(BaseInlineFormSet):
     """Refuses the same article twice in one episode, judged by its canonical URL.
 
@@ -45,6 +129,7 @@ class SourceArticleFormSet(BaseInlineFormSet):
     """
 
     def clean(self):
+        number_by_place(self)
         super().clean()
         seen: dict[str, int] = {}
         for form in self.forms:
@@ -61,16 +146,48 @@ class SourceArticleFormSet(BaseInlineFormSet):
                 seen[url] = form.instance.position
 
 
+class SourceArticleForm(PlacedForm):
+    """An article row; an unknown outlet is named in the row and created on save."""
+
+    outlet_name = forms.CharField(
+        label=_("새 언론사 이름"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "목록에 없는 언론사라면 이름만 적으세요. 기사 주소의 도메인과 함께 등록합니다."
+        ),
+    )
+
+    class Meta:
+        model = SourceArticle
+        fields = ["url", "headline", "outlet", "published_on", "summary", "position"]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.new_outlet_name = (cleaned.get("outlet_name") or "").strip()
+        return cleaned
+
+    def save(self, commit=True):
+        article = self.instance
+        if article.outlet_id is None and article.new_outlet_name:
+            article.outlet = article_services.outlet_for_citation(
+                url=article.url, name=article.new_outlet_name
+            )
+        return super().save(commit)
+
+
 class SourceArticleInline(LinkHealthInlineMixin, admin.StackedInline):
     model = SourceArticle
+    form = SourceArticleForm
     formset = SourceArticleFormSet
     extra = 0
     min_num = 1
     fields = [
-        ("position", "published_on"),
+        "url",
         "headline",
-        ("outlet", "url"),
+        ("outlet", "outlet_name", "published_on"),
         "summary",
+        "position",
         "citation_check",
     ]
     readonly_fields = ["citation_check"]  # link health, quotes: see articles.admin
@@ -81,32 +198,157 @@ class SourceArticleInline(LinkHealthInlineMixin, admin.StackedInline):
         return 0 if obj else 2  # a new episode usually cites three articles
 
 
+#: How many articles a commentary row can point at (the choices "1번 기사" … ).
+MAX_ARTICLES_ON_PAGE = 12
+
+
+class CommentaryForm(PlacedForm):
+    """A commentary row answers an article by its number on this page, saved or not.
+
+    The number is resolved to the article after the articles are saved in the
+    same request (`save`), so a new episode's commentary can be tied at once.
+    """
+
+    article_number = forms.TypedChoiceField(
+        label=_("답하는 기사"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("(기사 없이)"))]
+        + [(n, _("%(n)d번 기사") % {"n": n}) for n in range(1, MAX_ARTICLES_ON_PAGE + 1)],
+        help_text=_("이 문단이 답하는 기사를 페이지의 순서대로 고릅니다."),
+        widget=forms.Select(attrs={"data-desk-article-choice": ""}),
+    )
+
+    class Meta:
+        model = Commentary
+        fields = ["body", "position"]  # source_article: from article_number, on save
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        article = self.instance.source_article if self.instance.source_article_id else None
+        if article is not None:
+            self.initial.setdefault("article_number", article.position)
+
+    def save(self, commit=True):
+        number = self.cleaned_data.get("article_number")
+        commentary = self.instance
+        commentary.source_article = (
+            SourceArticle.objects.filter(episode=commentary.episode, position=number).first()
+            if number
+            else None
+        )
+        return super().save(commit)
+
+
+def article_places_on_page(data, prefix: str = "articles") -> int:
+    """How many article rows the posted page keeps (not deleted, not blank)."""
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+    except (TypeError, ValueError):
+        return 0
+    return sum(
+        1
+        for i in range(min(total, 1000))
+        if not data.get(f"{prefix}-{i}-DELETE")
+        and (data.get(f"{prefix}-{i}-id") or data.get(f"{prefix}-{i}-url", "").strip())
+    )
+
+
+class CommentaryFormSet(BaseInlineFormSet):
+    def clean(self):
+        number_by_place(self)
+        super().clean()
+        articles = article_places_on_page(self.data)
+        for form in live_forms(self):
+            number = form.cleaned_data.get("article_number")
+            if number and number > articles:
+                form.add_error(
+                    "article_number",
+                    _("이 페이지에는 %(n)d번 기사가 없습니다(기사 %(count)d개).")
+                    % {"n": number, "count": articles},
+                )
+
+
 class CommentaryInline(admin.StackedInline):
     model = Commentary
+    form = CommentaryForm
+    formset = CommentaryFormSet
     extra = 0
-    fields = [("position", "source_article"), "body"]
+    fields = ["article_number", "body", "position"]
     ordering = ["position"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source_article")
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj else 3
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "source_article":
-            # Only this episode's own articles; a new episode has none saved yet.
-            object_id = request.resolver_match.kwargs.get("object_id", "")
-            kwargs["queryset"] = (
-                SourceArticle.objects.filter(episode_id=object_id).order_by("position")
-                if str(object_id).isdigit()
-                else SourceArticle.objects.none()
+
+def _form_errors(form, where: str, row_anchor: str) -> list[dict]:
+    found = []
+    for name, messages_ in form.errors.items():
+        field = form.fields.get(name)
+        visible = field is not None and not field.widget.is_hidden
+        anchor = form[name].id_for_label if visible else row_anchor
+        label = f"{where} · {field.label}" if visible and field.label else where
+        found += [{"where": label, "message": m, "anchor": anchor} for m in messages_]
+    return found
+
+
+def desk_errors(adminform, inline_admin_formsets) -> list[dict]:
+    """Every error on the page, each with the id of its field (or row), for the banner."""
+    if adminform is None or not adminform.form.is_bound:
+        return []
+    found = _form_errors(adminform.form, str(_("회차")), "content-main")
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        group = f"{formset.prefix}-group"
+        for message in formset.non_form_errors():
+            found.append({"where": str(inline.opts.verbose_name), "message": message,
+                          "anchor": group})  # fmt: skip
+        for index, form in enumerate(formset.forms):
+            where = f"{inline.opts.verbose_name} {index + 1}"
+            found += _form_errors(form, where, f"{formset.prefix}-{index}")
+    return found
+
+
+def keywords_in_order(episode: Episode) -> list:
+    """The episode's keyword tags in the order they were attached (the typed order). One query."""
+    return list(episode.keywords.order_by("taggit_taggeditem_items__id"))
+
+
+class EpisodeForm(DeskForm):
+    """The episode itself; a number left blank is the next in its series."""
+
+    class Meta:
+        model = Episode
+        fields = [
+            "series", "number", "headline", "subtitle", "keywords", "intro", "closing",
+            "status", "publish_at", "comments_enabled", "volume", "volume_position",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "keywords" in self.fields:
+            self.initial["keywords"] = keywords_in_order(self.instance)
+        if "number" in self.fields:
+            self.fields["number"].required = False
+            self.fields["number"].help_text = _(
+                "비워 두면 이 연재의 다음 번호가 붙습니다. 제목에 붙는 연재 번호(예: 48화)."
             )
-            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-            field.help_text = _("기사를 먼저 저장하면 이 회차의 기사 중에서 고를 수 있습니다.")
-            return field
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        series = cleaned.get("series")
+        if cleaned.get("number") in (None, "") and series is not None and "number" in self.fields:
+            cleaned["number"] = services.episode_next_number(series=series)
+        return cleaned
 
 
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):
+    form = EpisodeForm
     list_display = ["headline", "series", "number", "status_label", "publish_at", "preview_link"]
     list_display_links = ["headline"]
     list_filter = ["status", "series", ("publish_at", admin.DateFieldListFilter)]
@@ -128,8 +370,59 @@ class EpisodeAdmin(admin.ModelAdmin):
         (_("기록"), {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
 
+    class Media:
+        css = {"all": ["columns/desk.css"]}
+        js = ["columns/desk.js"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("series")
+
+    def get_changeform_initial_data(self, request):
+        """A new episode starts in the likely series, numbered next in it."""
+        initial = super().get_changeform_initial_data(request)
+        if "series" not in initial:
+            series = services.series_for_new_episode()
+            if series is not None:
+                initial["series"] = series.pk
+                initial.setdefault("number", services.episode_next_number(series=series))
+        return initial
+
+    def get_urls(self):
+        # Reads only: no batch (transaction) held open while the page is fetched.
+        citation = admin_reads_only(self.admin_site.admin_view(require_POST(self.citation_view)))
+        preview = admin_reads_only(self.admin_site.admin_view(require_POST(self.preview_view)))
+        return [
+            path("citation/", citation, name="columns_episode_citation"),
+            path("preview/", preview, name="columns_episode_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request):
+        """Markdown → the sanitized HTML readers would get (common.markup), for the preview."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        text = request.POST.get("text", "").replace("\r\n", "\n")
+        try:
+            validate_markdown_source(text)
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        return JsonResponse({"html": render_markdown(text)})
+
+    def citation_view(self, request):
+        """The writer's desk asks what a pasted URL's page says: JSON, staff only, POST + CSRF."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        if article_services.citation_rate_limited(user_id=request.user.pk):
+            message = _("잠시 뒤에 다시 시도해 주세요: 기사 정보를 너무 자주 불러왔습니다.")
+            return JsonResponse({"error": str(message)}, status=429)
+        try:
+            found = article_services.citation_lookup(request.POST.get("url", "").strip())
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        published_on = found["published_on"]
+        return JsonResponse(
+            {**found, "published_on": published_on.isoformat() if published_on else ""}
+        )
 
     @admin.display(description=_("상태"), ordering="status")
     def status_label(self, episode: Episode) -> str:
@@ -146,17 +439,54 @@ class EpisodeAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank" rel="noopener">{}</a>', episode.get_absolute_url(), label
         )
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["desk_errors"] = desk_errors(
+            context.get("adminform"), context.get("inline_admin_formsets", [])
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        typed = form.cleaned_data.get("keywords")
+        if typed is not None and [t.name for t in keywords_in_order(form.instance)] != typed:
+            # taggit keeps old attachments in place; re-attach in the typed order.
+            form.instance.keywords.set(typed, clear=True)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Django's stock "…가 성공적으로 추가되었습니다." quotes the title with its
+        # markup and reads like a log line; say what happened, with the links.
+        request._desk_added = obj
+        return super().response_add(request, obj, post_url_continue)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        added = getattr(request, "_desk_added", None)
+        if added is not None and level == messages.SUCCESS:
+            request._desk_added = None
+            message = format_html(
+                _('회차 「{}」를 저장했습니다. <a href="{}" target="_blank" rel="noopener">{}</a>'),
+                added.title,
+                added.get_absolute_url(),
+                _("사이트에서 보기") if added.is_published() else _("미리보기"),
+            )
+        return super().message_user(request, message, level, *args, **kwargs)
+
     def view_on_site(self, episode: Episode) -> str:
         return episode.get_absolute_url()
 
     def save_formset(self, request, form, formset, change):
         if formset.model in (SourceArticle, Commentary):
             unique_per_episode = {"position", "url"}
+            # Positions are derived (number_by_place), so compare what will be
+            # stored with what was loaded, not only what the browser sent.
             moving = [
                 f.instance.pk
                 for f in formset.initial_forms
                 if f.instance.pk
-                and (f in formset.deleted_forms or unique_per_episode & set(f.changed_data))
+                and (
+                    f in formset.deleted_forms
+                    or unique_per_episode & set(f.changed_data)
+                    or f.instance.position != f.initial.get("position")
+                )
             ]
             for offset, pk in enumerate(moving):
                 parked = {"position": _PARKING_POSITION + offset}

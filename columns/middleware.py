@@ -117,6 +117,26 @@ def _refused(request, status: int, title: str, message: str) -> HttpResponse:
     return response
 
 
+def admin_reads_only(view):
+    """Mark an admin view that answers a POST without writing (the desk's citation lookup).
+
+    It runs outside a batch, so it holds no transaction open while it waits
+    on the network.
+    """
+    view.admin_reads_only = True
+    return view
+
+
+def _reads_only(request) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "admin_reads_only", False)
+
+
 class AdminBatchMiddleware:
     """Every admin POST is one projections batch: derived data refreshed once, before commit.
 
@@ -130,7 +150,11 @@ class AdminBatchMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST" and request.path.startswith(ADMIN_PREFIX):
+        if (
+            request.method == "POST"
+            and request.path.startswith(ADMIN_PREFIX)
+            and not _reads_only(request)
+        ):
             from columns import projections
 
             with projections.batch():

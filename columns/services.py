@@ -10,15 +10,35 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from columns import projections
-from columns.models import Comment, Episode
+from columns.models import Comment, Episode, Series
 from columns.moderation import Verdict, judge
 from common.cache import cache_is_down
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
+
+
+def episode_next_number(*, series: Series) -> int:
+    """The number a new episode of `series` gets unless the editor says otherwise. One query."""
+    last = series.episodes.aggregate(last=Max("number"))["last"]
+    return (last or 0) + 1
+
+
+def series_for_new_episode() -> Series | None:
+    """The series a new episode most likely belongs to: the only one, or the latest written in.
+
+    One query: series ordered by their newest episode (then their own last change).
+    """
+    return (
+        Series.objects.annotate(latest=Max("episodes__created_at"))
+        .order_by(F("latest").desc(nulls_last=True), "-updated_at")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -101,9 +121,9 @@ def comment_submit(
     status = Comment.Status.SPAM if is_bot else _status_for(email=email, verdict=verdict)
     reasons = list(verdict.hold_reasons)
     if is_bot:
-        reasons.insert(0, "honeypot")
+        reasons.insert(0, str(_("숨은 칸이 채워짐(자동 등록)")))
     elif verdict.blocked:
-        reasons.insert(0, "blocked word")
+        reasons.insert(0, str(_("금지어")))
     with transaction.atomic():
         comment = Comment.objects.create(
             episode=episode,

@@ -109,3 +109,26 @@ def html_to_text(html: str, *, lines: bool = False) -> str:
     text = unicodedata.normalize("NFC", "".join(parser.parts))
     kept = [line for line in (_LINE_SPACES.sub(" ", ln).strip() for ln in text.split("\n")) if line]
     return ("\n" if lines else " ").join(kept)
+
+
+def tags_from_string(text: str) -> list[str]:
+    """Keywords as the editor typed them: comma-separated, in that order, repeats dropped.
+
+    taggit's own parser sorts them; the column shows keywords in the editor's
+    order (`TAGGIT_TAGS_FROM_STRING`). Without a comma, one keyword per word.
+    """
+    parts = text.split(",") if "," in text else text.split()
+    seen: set[str] = set()
+    names = []
+    for part in parts:
+        name = " ".join(part.split()).strip('"')
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+def string_from_tags(tags) -> str:
+    """The keywords field's text for tags in their given order (`TAGGIT_STRING_FROM_TAGS`)."""
+    names = [tag.name for tag in tags]
+    return ", ".join(f'"{name}"' if "," in name else name for name in names)

@@ -224,6 +224,9 @@ EPISODES_PER_PAGE = 20
 MARKDOWN_MAX_LENGTH = 20_000
 
 TAGGIT_CASE_INSENSITIVE = True
+# Keywords keep the order the editor typed (taggit's defaults sort them).
+TAGGIT_TAGS_FROM_STRING = "common.text.tags_from_string"
+TAGGIT_STRING_FROM_TAGS = "common.text.string_from_tags"
 
 # --- Link checker (articles.linkcheck, `manage.py check_links`) -------------------
 LINKCHECK_TIMEOUT = 10.0  # seconds, per request (connect, each read, whole body)
@@ -241,6 +244,12 @@ LINKCHECK_TEXT_REFRESH_DAYS = 7  # fetch a page's body again (GET) after this lo
 # a local server turn this on; private and metadata addresses stay refused even
 # then. Deliberately not read from the environment.
 LINKCHECK_ALLOW_LOOPBACK = False
+# Filling in a citation from a pasted URL (articles.services.citation_lookup):
+# through the same guard, but the editor is waiting, so less time and fewer bytes.
+CITATION_TIMEOUT = 4.0  # seconds
+CITATION_MAX_BODY_BYTES = 1_000_000
+# Lookups per editor per minute (the admin's JSON endpoint).
+CITATION_RATE_LIMIT = (30, 60)
 
 # --- Reader comments ---------------------------------------------------------
 # At most this many comments from one address in this many seconds.

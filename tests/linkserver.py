@@ -38,6 +38,46 @@ def html_page(title: str, body: str, *, meta_charset: str | None = None) -> str:
     )
 
 
+def citation_page(head: str, body: str = ARTICLE_TEXT) -> str:
+    """A news page whose citation lives in `head` (Open Graph, JSON-LD, <title>…)."""
+    return (
+        f"<!doctype html><html><head>{head}</head>"
+        f"<body><article><p>{body}</p></article></body></html>"
+    )
+
+
+#: Pages the citation lookup reads, by path: (head, charset of the bytes).
+CITATION_PAGES = {
+    "/citation/og": (
+        '<meta charset="utf-8"><title>데이터센터, 바다로 간다 - 가상일보</title>'
+        '<meta property="og:title" content="데이터센터, 바다로 간다">'
+        '<meta property="og:site_name" content="가상일보">'
+        '<meta property="article:published_time" content="2026-11-03T23:30:00+00:00">',
+        "utf-8",
+    ),
+    "/citation/json-ld": (
+        '<meta charset="utf-8"><script type="application/ld+json">'
+        '{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "사이트"},'
+        ' {"@type": "NewsArticle", "headline": "해상 풍력 단지, 첫 전력 보내", '
+        '"datePublished": "2026-10-21T09:00:00+09:00", '
+        '"publisher": {"@type": "Organization", "name": "가상경제"}}]}</script>',
+        "utf-8",
+    ),
+    "/citation/title-only": (
+        '<meta charset="utf-8">'
+        "<title>항만 자동화, 노동계와 첫 협의 &lt; 산업 &lt; 기사본문 - 가상넷</title>",
+        "utf-8",
+    ),
+    "/citation/euc-kr": (
+        '<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">'
+        "<title>해저 케이블 공사 내년 봄 시작 | 가상일보</title>"
+        '<meta name="og:site_name" content="가상일보">'
+        '<meta name="pubdate" content="2026.09.14 08:10">',
+        "euc-kr",
+    ),
+}
+
+
 class LinkServer:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Host)
@@ -180,6 +220,14 @@ class LinkServer:
             return 200, html, page(ARTICLE_TEXT + filler)
         if path == "/pdf":
             return 200, {"Content-Type": "application/pdf"}, b"%PDF-1.4 not really"
+        if path in CITATION_PAGES:
+            head, charset = CITATION_PAGES[path]
+            return 200, {"Content-Type": "text/html"}, citation_page(head).encode(charset)
+        if path == "/citation/huge":
+            # The page's only title comes after three megabytes of text.
+            filler = "가" * 1_000_000
+            late = '<meta property="og:title" content="너무 늦게 나온 제목">'
+            return 200, html, citation_page("", filler + late).encode()
         if path == "/rendezvous":
             # Answers only once another host's request is in flight at the same time.
             try:

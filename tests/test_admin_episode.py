@@ -206,13 +206,30 @@ def test_the_same_article_twice_is_an_error_not_a_crash(chief, series, outlets, 
     assert not SourceArticle.objects.exists()
 
 
-def test_two_articles_at_the_same_position_are_an_error(chief, series, outlets):
+def test_two_articles_sent_at_the_same_place_keep_their_order_on_the_page(chief, series, outlets):
     articles = three_articles()
     articles[2]["position"] = "1"
     response = chief.post(ADD_URL, episode_data(series, articles=articles, commentary=[]))
-    assert response.status_code == 200
-    assert any(HANGUL.search(e) for e in error_texts(response.content.decode()))
-    assert not Episode.objects.exists()
+    assert response.status_code == 302, error_texts(response.content.decode())
+    saved = saved_episode(series).articles.order_by("position")
+    assert [(a.position, a.url.split("/")[2]) for a in saved] == [
+        (1, "daily.example.com"),
+        (2, "net.example.co.kr"),
+        (3, "www.econ.example.com"),
+    ]
+
+
+def test_positions_left_blank_are_numbered_by_their_place_on_the_page(chief, series, outlets):
+    articles = [{**row, "position": ""} for row in three_articles()]
+    commentary = [{**row, "position": ""} for row in two_paragraphs()]
+    response = chief.post(ADD_URL, episode_data(series, articles=articles, commentary=commentary))
+    assert response.status_code == 302, error_texts(response.content.decode())
+    episode = saved_episode(series)
+    assert list(episode.articles.values_list("position", flat=True)) == [1, 2, 3]
+    assert list(episode.commentary.values_list("position", "body")) == [
+        (1, "첫 기사에 답합니다."),
+        (2, "둘째 기사에 답합니다."),
+    ]
 
 
 def test_a_duplicate_episode_number_is_a_korean_error(chief, series, outlets):
@@ -297,7 +314,7 @@ def change_data(episode: Episode, *, articles=None, commentary=None, **fields) -
             "id": str(c.pk),
             "episode": str(episode.pk),
             "position": str(c.position),
-            "source_article": str(c.source_article_id or ""),
+            "article_number": str(c.source_article.position if c.source_article else ""),
             "body": c.body,
         }
         for c in saved_commentary
@@ -309,25 +326,24 @@ def change_data(episode: Episode, *, articles=None, commentary=None, **fields) -
     return data
 
 
-def test_commentary_can_answer_only_this_episodes_articles(chief):
+def test_commentary_offers_the_pages_articles_by_their_number(chief):
     episode = make_episode(articles=2, commentary=1)
-    other = make_episode(articles=2, commentary=0)
+    tied = episode.commentary.get().source_article
     html = chief.get(change_url(episode)).content.decode()
 
-    select = re.search(r'<select name="commentary-0-source_article".*?</select>', html, re.S)
-    offered = set(re.findall(r'<option value="(\d+)"', select.group()))
-    assert offered == {str(a.pk) for a in episode.articles.all()}
-    assert not offered & {str(a.pk) for a in other.articles.all()}
+    select = re.search(r'<select name="commentary-0-article_number".*?</select>', html, re.S)
+    assert "1번 기사" in select.group() and "2번 기사" in select.group()
+    selected = re.search(r'<option value="(\d+)" selected>', select.group())
+    assert selected and int(selected.group(1)) == tied.position
 
 
-def test_posting_another_episodes_article_for_commentary_is_refused(chief):
+def test_commentary_pointing_at_an_article_the_page_does_not_have_is_refused(chief):
     episode = make_episode(articles=1, commentary=1)
-    stranger = make_episode(articles=1, commentary=0).articles.get()
     data = change_data(episode)
-    data["commentary-0-source_article"] = str(stranger.pk)
+    data["commentary-0-article_number"] = "3"
     response = chief.post(change_url(episode), data)
     assert response.status_code == 200
-    assert any(HANGUL.search(e) for e in error_texts(response.content.decode()))
+    assert "이 페이지에는 3번 기사가 없습니다(기사 1개)." in error_texts(response.content.decode())
     assert episode.commentary.get().source_article_id == episode.articles.get().pk
 
 

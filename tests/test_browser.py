@@ -92,14 +92,13 @@ def test_editor_writes_and_publishes_an_episode_and_a_reader_reads_it(
     page.fill("#id_closing", "이상 오늘의 저녁 뉴스였습니다.")
     page.select_option("#id_status", "published")
     for i in range(3):
-        page.fill(f"#id_articles-{i}-position", str(i + 1))
+        # Positions are hidden now: the desk numbers rows by their place on the page.
         page.fill(f"#id_articles-{i}-headline", f"가상 기사 {i + 1}: 공장과 전력")
         page.fill(
             f"#id_articles-{i}-url",
             f"https://www.economy.example.com/news/{i + 1}?utm_source=share&id={i + 1}",
         )
         page.fill(f"#id_articles-{i}-summary", f"“인용문 {i + 1}: 전력이 먼저다.”")
-        page.fill(f"#id_commentary-{i}-position", str(i + 1))
         page.fill(f"#id_commentary-{i}-body", f"{i + 1}번 기사에 대한 저의 생각입니다.")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
@@ -163,3 +162,110 @@ def test_a_reader_comments_a_moderator_approves_and_the_reader_sees_it(
     reader.reload()
     assert "세 번째 기사 이야기에 공감합니다." in reader.inner_text("#comments")
     reader.screenshot(path=str(ARTIFACTS / "episode-with-comment-phone.png"), full_page=True)
+
+
+def test_the_columnist_writes_a_whole_episode_on_one_page_with_one_save(
+    live_server, browser, django_user_model, settings, monkeypatch
+):
+    """Paste three URLs and watch the rows fill in, reorder, tie commentary, save once."""
+    from articles import services as article_services
+    from tests import linkserver
+
+    hosts = ["daily.example.com", "econ.example.com", "net.example.com"]
+    resolver = linkserver.fake_resolver({host: ["127.0.0.1"] for host in hosts})
+    monkeypatch.setattr(article_services, "system_resolver", resolver)
+    settings.LINKCHECK_ALLOW_LOOPBACK = True
+    django_user_model.objects.create_superuser("columnist", "c@example.com", "correct-horse-9")
+    series = Series.objects.create(title="밤의 과학 편지", slug="밤-과학", author_name="별지기")
+    Episode.objects.create(series=series, number=6, headline="지난 편지", status="draft")
+
+    with linkserver.running() as site:
+        paths = ["/citation/og", "/citation/json-ld", "/citation/euc-kr"]
+        urls = [site.url(host=h, path=p) for h, p in zip(hosts, paths, strict=True)]
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors = []
+        page.on(
+            "console",
+            # The admin has no favicon (as before this desk); anything else is an error.
+            lambda m: (
+                errors.append(f"{m.text} {m.location.get('url')}")
+                if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
+                else None
+            ),
+        )
+        missing = []
+        page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+        log_in(page, live_server.url, "columnist", "correct-horse-9")
+        page.goto(f"{live_server.url}/admin/columns/episode/add/")
+
+        touched = 0  # inputs touched beyond the texts themselves
+
+        def touch(action, *args):
+            nonlocal touched
+            touched += 1
+            action(*args)
+
+        # The series and the number are already right: nothing to pick, nothing to type.
+        assert page.input_value("#id_number") == "7"
+        page.fill("#id_headline", "바다 밑의 서버들")
+        page.fill("#id_keywords", "데이터센터, 해저 케이블")
+        page.fill("#id_intro", "오늘은 바다와 전기에 관한 세 기사입니다.")
+        page.fill("#id_closing", "다음 편지에서 또 만나요.")
+        for i, url in enumerate(urls):
+            touch(page.fill, f"#id_articles-{i}-url", url)
+            page.dispatch_event(f"#id_articles-{i}-url", "change")
+        for i in range(3):
+            page.wait_for_function(
+                f"document.querySelector('#id_articles-{i}-headline').value !== ''"
+            )
+            page.fill(f"#id_articles-{i}-summary", f"“{i + 1}번 기사에서 옮긴 문장입니다.”")
+        assert page.input_value("#id_articles-0-headline") == "데이터센터, 바다로 간다"
+        assert page.input_value("#id_articles-0-outlet_name") == "가상일보"
+        assert page.input_value("#id_articles-1-published_on") == "2026-10-21"
+        assert page.input_value("#id_articles-2-headline") == "해저 케이블 공사 내년 봄 시작"
+
+        # The EUC-KR article goes up to second place with its ▲ button.
+        touch(page.click, "#articles-2 .desk-move button[aria-label='위로']")
+        second = page.locator("#id_commentary-0-article_number option[value='2']")
+        assert "해저 케이블 공사" in second.inner_text()
+
+        for i, number in enumerate(["1", "2", "3"]):
+            touch(page.select_option, f"#id_commentary-{i}-article_number", number)
+            page.fill(f"#id_commentary-{i}-body", f"{number}번 기사를 읽고 든 생각을 적습니다.")
+        touch(page.select_option, "#id_status", "published")
+        # The Markdown preview, before the first save, rendered by the server.
+        page.fill("#id_intro", "오늘은 **바다와 전기**에 관한 세 기사입니다.")
+        touch(page.click, "#id_intro ~ .desk-preview-button")
+        page.wait_for_selector("#id_intro ~ .desk-preview strong")
+        assert page.inner_text("#id_intro ~ .desk-preview strong") == "바다와 전기"
+        # Leaving now would ask first.
+        leaving = "() => { const e = new Event('beforeunload', {cancelable: true});"
+        leaving += " window.dispatchEvent(e); return e.defaultPrevented; }"
+        assert page.evaluate(leaving) is True
+        page.screenshot(path=str(ARTIFACTS / "desk-desktop.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(ARTIFACTS / "desk-phone.png"), full_page=True)
+        touch(page.click, "input[name=_save]")
+        page.wait_for_selector(".messagelist .success")
+
+    # 3 URLs + 1 reorder + 3 article choices + status + preview + save.
+    # Pinned: a higher count means the desk got harder to use.
+    assert touched == 10
+    assert (errors, missing) == ([], [])
+    episode = Episode.objects.get(series=series, number=7)
+    assert episode.is_published()
+    saved = list(episode.articles.order_by("position"))
+    assert [a.headline for a in saved] == [
+        "데이터센터, 바다로 간다",
+        "해저 케이블 공사 내년 봄 시작",
+        "해상 풍력 단지, 첫 전력 보내",
+    ]
+    assert [a.outlet.name for a in saved] == ["가상일보", "가상일보", "가상경제"]
+    assert [c.source_article for c in episode.commentary.order_by("position")] == saved
+
+    for name, width, height in (("phone", 390, 844), ("desktop", 1280, 900)):
+        reader = browser.new_page(viewport={"width": width, "height": height})
+        reader.goto(live_server.url + episode.get_absolute_url())
+        assert reader.locator(".source-article").count() == 3
+        assert "2번 기사에 대하여" in reader.inner_text(".commentary")
+        reader.screenshot(path=str(ARTIFACTS / f"desk-published-{name}.png"), full_page=True)

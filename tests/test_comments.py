@@ -231,7 +231,7 @@ def test_honeypot_submissions_are_kept_as_spam_and_never_shown(client, episode):
     assert response.status_code == 302
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.SPAM
-    assert "honeypot" in comment.held_reason
+    assert "숨은 칸이 채워짐(자동 등록)" in comment.held_reason
 
 
 @pytest.mark.parametrize(
@@ -240,6 +240,7 @@ def test_honeypot_submissions_are_kept_as_spam_and_never_shown(client, episode):
 def test_blocked_words_send_a_comment_to_spam_with_particles_attached(client, episode, body):
     post(client, episode, body=body)
     assert Comment.objects.get().status == Comment.Status.SPAM
+    assert Comment.objects.get().held_reason.startswith("금지어")  # in Korean, for moderators
 
 
 @pytest.mark.parametrize("body", ["시발점이 어디인가요", "바보새라는 새가 있대요"])

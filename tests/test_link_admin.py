@@ -110,7 +110,9 @@ def test_the_episode_form_shows_each_articles_link_health_and_quote_checks(admin
     html = admin_client.get(reverse("admin:columns_episode_change", args=[episode.pk]))
     html = html.content.decode()
     assert "링크·인용문 확인" in html
-    assert "오류 응답" in html and "연속 실패 3회" in html
+    assert "오류 응답</strong>: " in html and "기사가 열리지 않았습니다" in html
+    assert "3회 연속 실패했습니다." in html
+    assert "에 확인했을 때 기사가 열렸습니다" in html  # article 2, moved but working
     assert "https://web.archive.org/web/" in html  # 3 ≥ LINKCHECK_ARCHIVE_AFTER_FAILURES
     assert "영구히 옮겨짐" in html and "https://news.example.com/new-home" in html
     assert "원문에 있음</strong> “기사 2의 첫 인용문입니다.”" in html
