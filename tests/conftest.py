@@ -64,3 +64,9 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Uploads, renditions and share cards go to a folder of this test's own.
+    settings.MEDIA_ROOT = tmp_path / "media"
