@@ -257,3 +257,15 @@ def test_the_media_view_serves_nothing_but_stored_pictures(client, settings, pat
     Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
     (Path(settings.MEDIA_ROOT) / "notes.txt").write_text("비밀")
     assert client.get(path).status_code == 404
+
+
+def test_the_demo_column_has_an_episode_with_a_cover(client, settings):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    covered = Episode.objects.exclude(cover="").get()
+    assert covered.is_published() and covered.cover_alt
+    html = client.get("/").content.decode()
+    assert f'alt="{covered.cover_alt}"' in html
+    first_picture = html.split('<img src="', 1)[1].split('"', 1)[0]
+    assert client.get(first_picture)["Content-Type"] == "image/jpeg"
