@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, ListView
@@ -267,8 +268,4 @@ def site_card(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, where browsers and crawlers look first: the icon in static files."""
-    from django.templatetags.static import static
-
-    if not static("favicon.ico"):
-        raise Http404
     return redirect(static("favicon.ico"), permanent=True)
