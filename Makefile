@@ -7,7 +7,7 @@ DEV_ENV := DJANGO_DEBUG=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format serve bench lock install install-dev clean
+.PHONY: run test lint format serve bench lock install install-dev clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,3 +91,9 @@ lock: install-dev
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
+
+## make fonts: rebuild static/fonts/ and columns/fonts/ from the pretendard npm package (outputs are committed).
+fonts: install-dev
+	mkdir -p var/fonts-build
+	cd var/fonts-build && npm install --no-audit --no-fund --no-save pretendard@1.3.9
+	$(BIN)/python tools/build_fonts.py

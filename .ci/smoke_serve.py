@@ -132,6 +132,9 @@ def check(base: str, path: str, *, status: int = 200, kind: str = "html", **head
     elif kind == "css":
         if not response.content_type.startswith("text/css"):
             problems.append(f"Content-Type {response.content_type!r}, expected text/css")
+    elif kind in ("image", "font"):
+        if not response.content_type.startswith(kind if kind == "image" else "font/"):
+            problems.append(f"Content-Type {response.content_type!r}, expected {kind}")
     if problems:
         for problem in problems:
             fail(f"{label}: {problem}")
@@ -199,6 +202,27 @@ def check_static(base: str, path: str) -> None:
         fail(f"{path}: Cache-Control {cache_control!r}, expected a far-future max-age")
     if response.headers.get("Content-Encoding") not in ("gzip", "br"):
         fail(f"{path}: not served compressed to a client that accepts gzip")
+    # The web font the stylesheet names: hashed by the manifest, far-future cached.
+    plain = fetch(base + path)  # the compressed answer above is not text
+    for url in re.findall(r"url\(\"?([^\")]+\.woff2)\"?\)", plain.text if plain else "")[:1]:
+        font_path = urllib.parse.urljoin(path, url)
+        if not HASHED_STATIC.match(font_path):
+            fail(f"{font_path}: the font is not a hashed /static/ address")
+        font = check(base, font_path, kind="font")
+        font_cache = font.headers.get("Cache-Control", "") if font is not None else ""
+        font_age = re.search(r"max-age=(\d+)", font_cache)
+        if font is not None and (not font_age or int(font_age.group(1)) < ONE_YEAR):
+            fail(f"{font_path}: Cache-Control {font_cache!r}, expected a far-future max-age")
+
+
+def check_share_card(base: str, html: str, label: str) -> None:
+    """The page's og:image: an absolute address on this server answering with a picture."""
+    found = re.search(r'<meta property="og:image" content="([^"]+)"', html)
+    if not found:
+        fail(f"{label}: no og:image")
+        return
+    card = urllib.parse.urlsplit(found.group(1))
+    check(base, card.path, kind="image")
 
 
 def smoke(base: str) -> None:
@@ -210,6 +234,17 @@ def smoke(base: str) -> None:
         if pages[name]:
             check(base, pages[name][0])
     episode = check(base, pages["episode"][0]) if pages["episode"] else None
+    if episode is not None:
+        check_share_card(base, episode.text, pages["episode"][0])
+    if home is not None:
+        check_share_card(base, home.text, "/")
+    check(base, "/favicon.ico", status=301, kind="none")
+    # Uploaded media (the demo episode's cover) served by the app under gunicorn.
+    media = re.search(r'<img src="(/media/[^"]+)"', home.text) if home is not None else None
+    if media is None:
+        fail("/: no cover picture from /media/ in the episode list")
+    else:
+        check(base, media.group(1), kind="image")
 
     if pages["series"]:
         series = pages["series"][0]

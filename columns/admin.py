@@ -361,6 +361,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     actions = ["publish_now", "back_to_draft"]
     fieldsets = [
         (None, {"fields": [("series", "number"), "headline", "subtitle", "keywords"]}),
+        (_("표지"), {"fields": ["cover", "cover_alt"]}),
         (_("본문"), {"fields": ["intro", "closing"]}),
         (_("발행"), {"fields": [("status", "publish_at"), "comments_enabled", "preview_link"]}),
         (

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
-from columns import pagecache
+from columns import pagecache, sharecards
 from columns.models import Episode, Series
 from columns.projections import body as stored_body
 
@@ -31,17 +31,34 @@ class _RssWithContent(Rss201rev2Feed):
         return {
             **super().rss_attributes(),
             "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:media": "http://search.yahoo.com/mrss/",
         }
 
     def add_item_elements(self, handler, item) -> None:
         super().add_item_elements(handler, item)
         handler.addQuickElement("content:encoded", item["content_html"])
+        card = item["card"]
+        # Media RSS: an image needs no byte length (an RSS enclosure does).
+        handler.addQuickElement(
+            "media:content",
+            attrs={
+                "url": card["url"],
+                "medium": "image",
+                "type": card["type"],
+                "width": str(card["width"]),
+                "height": str(card["height"]),
+            },
+        )
 
 
 class _AtomWithContent(Atom1Feed):
     def add_item_elements(self, handler, item) -> None:
         super().add_item_elements(handler, item)
         handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        card = item["card"]
+        handler.addQuickElement(
+            "link", attrs={"rel": "enclosure", "href": card["url"], "type": card["type"]}
+        )
 
 
 def _link(path: str) -> str:
@@ -140,7 +157,19 @@ class EpisodesFeed(Feed):
             episode.number,
         )
         body = stored_body.for_feed(episode.rendered.body_html, site=self._site, page_url=page_url)
-        return {"content_html": byline + body}
+        card = sharecards.episode_card(episode)
+        card_url = _link(card.path)
+        if not card_url.startswith(("http:", "https:")):
+            card_url = self._site + card_url
+        return {
+            "content_html": byline + body,
+            "card": {
+                "url": card_url,
+                "type": card.mime,
+                "width": card.width,
+                "height": card.height,
+            },
+        }
 
 
 class EpisodesAtomFeed(EpisodesFeed):

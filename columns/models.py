@@ -8,8 +8,50 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from articles.models import SourceArticle
+from columns import images
 from common.markup import MarkdownField, render_markdown, render_plain_text
 from common.models import RemembersLoadedValues
+
+COVER_ALT_MISSING = _(
+    "표지 이미지를 설명하는 대체 텍스트를 적어 주세요(화면 낭독기와 공유 미리보기에 쓰입니다)."
+)
+
+
+def _cover_fields():
+    """`cover`, `cover_alt` and `cover_renditions`, the same on a series and an episode."""
+    return (
+        models.ImageField(
+            _("표지 이미지"),
+            upload_to=images.upload_to,
+            blank=True,
+            max_length=200,
+            validators=[images.validate_cover_image],
+            help_text=_("JPEG, PNG, WebP. 위치 정보 등 메타데이터는 지우고 저장합니다."),
+        ),
+        models.CharField(
+            _("표지 대체 텍스트"),
+            max_length=300,
+            blank=True,
+            help_text=_("이미지에 무엇이 보이는지 한 문장으로. 표지를 올리면 꼭 적어야 합니다."),
+        ),
+        # Made once per cover by columns.images; pages only read it.
+        models.JSONField(default=dict, blank=True, editable=False),
+    )
+
+
+def _cover_has_alt(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(cover="") | ~Q(cover_alt=""),
+        name=name,
+        violation_error_message=COVER_ALT_MISSING,
+    )
+
+
+def _cover_alt_errors(owner) -> dict:
+    owner.cover_alt = (owner.cover_alt or "").strip()
+    if owner.cover and not owner.cover_alt:
+        return {"cover_alt": ValidationError(COVER_ALT_MISSING, code="required")}
+    return {}
 
 
 class Series(RemembersLoadedValues):
@@ -20,6 +62,7 @@ class Series(RemembersLoadedValues):
     description = MarkdownField(_("소개"), blank=True)
     description_html = models.TextField(editable=False, blank=True)
     author_name = models.CharField(_("필명"), max_length=100)
+    cover, cover_alt, cover_renditions = _cover_fields()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("작성자 계정"),
@@ -35,12 +78,18 @@ class Series(RemembersLoadedValues):
         verbose_name = _("연재")
         verbose_name_plural = _("연재")
         ordering = ["title"]
+        constraints = [_cover_has_alt("series_cover_has_alt")]
 
     def __str__(self) -> str:
         return self.title
 
+    def clean(self):
+        if errors := _cover_alt_errors(self):
+            raise ValidationError(errors)
+
     def save(self, *args, **kwargs):
         self.description_html = render_markdown(self.description)
+        images.store_cover(self, folder="series")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -71,7 +120,16 @@ class Volume(models.Model):
 
 
 # What an episode card in a list shows (templates/includes/episode_list.html).
-EPISODE_CARD_FIELDS = ("number", "headline", "subtitle", "publish_at", "series_id")
+EPISODE_CARD_FIELDS = (
+    "number",
+    "headline",
+    "subtitle",
+    "publish_at",
+    "series_id",
+    "cover",
+    "cover_alt",
+    "cover_renditions",
+)
 
 
 def published_filter(prefix: str = "", now=None) -> Q:
@@ -176,6 +234,7 @@ class Episode(RemembersLoadedValues):
         help_text=_("미래 시각이면 그때 공개됩니다(예약 발행). 비워 두고 발행하면 지금입니다."),
     )
     comments_enabled = models.BooleanField(_("댓글 받기"), default=True)
+    cover, cover_alt, cover_renditions = _cover_fields()
     created_at = models.DateTimeField(_("만든 때"), auto_now_add=True)
     updated_at = models.DateTimeField(_("고친 때"), auto_now=True)
 
@@ -203,6 +262,7 @@ class Episode(RemembersLoadedValues):
                 condition=Q(status="draft") | Q(publish_at__isnull=False),
                 name="episode_published_has_time",
             ),
+            _cover_has_alt("episode_cover_has_alt"),
         ]
         indexes = [
             models.Index(fields=["status", "publish_at"], name="episode_visibility"),
@@ -219,6 +279,7 @@ class Episode(RemembersLoadedValues):
     def save(self, *args, **kwargs):
         self.intro_html = render_markdown(self.intro)
         self.closing_html = render_markdown(self.closing)
+        images.store_cover(self, folder="episodes")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -229,11 +290,14 @@ class Episode(RemembersLoadedValues):
     def clean(self):
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
+        errors = _cover_alt_errors(self)
         if self.number is not None and self.number < 1:
             # Said in words here: the check constraint's own message is only its name.
-            raise ValidationError(
-                {"number": ValidationError(_("회차 번호는 1 이상이어야 합니다."), code="min_value")}
+            errors["number"] = ValidationError(
+                _("회차 번호는 1 이상이어야 합니다."), code="min_value"
             )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def title(self) -> str:

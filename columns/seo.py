@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from columns import sharecards
 from columns.models import Episode
 
 # Inside <script> the HTML parser ends the element at `</script>` whatever the
@@ -89,6 +90,14 @@ def episode_structured_data(episode: Episode, request: HttpRequest | None = None
             }
             for cited in episode.rendered.citations
         ],
+    }
+    card = sharecards.episode_card(episode)
+    data["image"] = {
+        "@type": "ImageObject",
+        "url": absolute_url(card.path, request),
+        "width": card.width,
+        "height": card.height,
+        "caption": card.alt,
     }
     if published:
         data["datePublished"] = published.isoformat()

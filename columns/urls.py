@@ -21,6 +21,13 @@ urlpatterns = [
         views.comment_post,
         name="comment_post",
     ),
+    path(
+        "series/<uslug:series_slug>/<int:number>/card-<str:name>",
+        views.episode_card,
+        name="episode_card",
+    ),
+    path("series/<uslug:slug>/card-<str:name>", views.series_card, name="series_card"),
+    path("card-<str:name>", views.site_card, name="site_card"),
     path("keywords/<uslug:slug>/", views.KeywordView.as_view(), name="keyword"),
     path("outlets/<uslug:slug>/", views.OutletView.as_view(), name="outlet"),
     path("search/", views.SearchView.as_view(), name="search"),

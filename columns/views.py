@@ -2,17 +2,20 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet
-from columns import pagecache, search, services
+from columns import pagecache, search, services, sharecards
 from columns.forms import CommentForm
+from columns.media import immutable
 from columns.models import EPISODE_CARD_FIELDS, Episode, Series, published_filter
 from columns.projections import body as stored_body
 from common.http import client_ip
@@ -88,7 +91,9 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
     def get_context_data(self, **kwargs):
         # Its title even when no card lists the series (only drafts so far).
         pagecache.page_shows(self.request, pagecache.series_tag(self.series.pk))
-        return super().get_context_data(series=self.series, **kwargs)
+        # The series' brunchbooks (one query; a series has a handful).
+        volumes = list(self.series.volumes.order_by("number"))
+        return super().get_context_data(series=self.series, volumes=volumes, **kwargs)
 
 
 class KeywordView(PublicEpisodeListMixin, ListView):
@@ -261,3 +266,47 @@ class SearchView(ListView):
             results=search.present(context["episodes"], self.query),
         )
         return context
+
+
+def _card_response(card: sharecards.Card, name: str, draw) -> HttpResponse:
+    """The card's picture; an outdated name goes to the current one (old shares keep working)."""
+    if name != card.path.rsplit("-", 1)[-1]:
+        return redirect(card.path)
+    stored = sharecards.stored(card, draw)
+    return immutable(FileResponse(default_storage.open(stored, "rb"), content_type=card.mime))
+
+
+@require_safe
+def episode_card(request: HttpRequest, series_slug: str, number: int, name: str) -> HttpResponse:
+    """An episode's share card: published episodes only, for everyone (staff too)."""
+    episode = get_object_or_404(
+        Episode.objects.published()
+        .select_related("series")
+        .only(
+            "number", "headline", "cover", "series__title", "series__slug", "series__author_name"
+        ),
+        series__slug=series_slug,
+        number=number,
+    )
+    return _card_response(
+        sharecards.episode_card(episode), name, lambda: sharecards.draw_episode(episode)
+    )
+
+
+@require_safe
+def series_card(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    series = get_object_or_404(Series, slug=slug)
+    return _card_response(
+        sharecards.series_card(series), name, lambda: sharecards.draw_series(series)
+    )
+
+
+@require_safe
+def site_card(request: HttpRequest, name: str) -> HttpResponse:
+    return _card_response(sharecards.site_card(), name, sharecards.draw_site)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, where browsers and crawlers look first: the icon in static files."""
+    return redirect(static("favicon.ico"), permanent=True)

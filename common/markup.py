@@ -7,9 +7,11 @@ Content-Security-Policy on public pages (columns.middleware) is the second wall.
 """
 
 from functools import partial
+from urllib.parse import unquote
 
 import bleach
 import markdown
+from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,10 +24,54 @@ ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "strong", "em", "b", "i", "del", "sup", "sub",
         "a", "blockquote", "q", "cite", "ul", "ol", "li", "code", "pre",
-        "h2", "h3", "h4",
+        "h2", "h3", "h4", "img",
     }
 )  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
+
+
+def media_image_source(src: str) -> bool:
+    """True for an address inside this site's own media (MEDIA_URL), and nothing else.
+
+    Other hosts would learn who reads what (and could change the picture
+    after it was checked); `..` and backslashes could climb out of the folder.
+    """
+    prefix = settings.MEDIA_URL
+    if not prefix.startswith(("/", "http:", "https:")):
+        prefix = "/" + prefix
+    decoded = unquote(src)
+    return (
+        src.startswith(prefix)
+        and not src.startswith("//")
+        and len(src) > len(prefix)
+        and ".." not in decoded
+        and "\\" not in decoded
+        and not any(c.isspace() for c in decoded)
+    )
+
+
+def _image_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "src":
+        return media_image_source(value)
+    return name in ("alt", "title")
+
+
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"], "img": _image_attribute}
+
+
+class _ImagesNeedSourceAndAlt(Filter):
+    """Drop an `img` left without a media `src` or without a description (`alt`)."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token.get("name") == "img" and token["type"] in ("EmptyTag", "StartTag"):
+                attrs = token.get("data", {})
+                src = attrs.get((None, "src"), "")
+                alt = attrs.get((None, "alt"), "").strip()
+                if not src or not alt:
+                    continue
+            yield token
+
+
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 EDITORIAL_REL = "noopener"
@@ -69,7 +115,10 @@ def _cleaner(rel: str) -> bleach.Cleaner:
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(LinkifyFilter, callbacks=[partial(_set_rel, rel)], parse_email=False)],
+        filters=[
+            _ImagesNeedSourceAndAlt,
+            partial(LinkifyFilter, callbacks=[partial(_set_rel, rel)], parse_email=False),
+        ],
     )
 
 

@@ -120,7 +120,7 @@ else:
 # Whole public pages, versioned so any change is visible at once (columns.pagecache).
 PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 60 * 60)
-PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/")
+PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/")
 # The only query parameters public pages read; others share the page's entry.
 PAGE_CACHE_QUERY_PARAMETERS = ("page", "q")
 # Cached variants (page numbers, search queries) stored per path per PAGE_CACHE_SECONDS.
@@ -173,8 +173,39 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"  # made by collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Uploaded media (covers, share cards) ------------------------------------------
+# The filesystem under var/media/ by default, served by the app itself
+# (columns.media; fine for one server). With DJANGO_MEDIA_S3_BUCKET set, an
+# S3-compatible store through django-storages (`pip install '.[s3]'`), which
+# serves the files itself; credentials come from boto3's usual AWS_* variables.
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_S3_BUCKET = env_str("DJANGO_MEDIA_S3_BUCKET")
+if MEDIA_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env_str("DJANGO_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("DJANGO_MEDIA_S3_REGION") or None,
+            # A public-read bucket or CDN domain: plain, cacheable addresses.
+            "custom_domain": env_str("DJANGO_MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    MEDIA_URL = env_str("DJANGO_MEDIA_URL", "/media/")
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    MEDIA_URL = "/media/"
+# The app serves MEDIA_ROOT at MEDIA_URL itself (runserver and gunicorn alike);
+# turn off when a reverse proxy serves var/media/ (see README, Production).
+MEDIA_SERVE = env_bool("DJANGO_MEDIA_SERVE", not MEDIA_S3_BUCKET)
+COVER_MAX_BYTES = 10_000_000
+COVER_MAX_PIXELS = 40_000_000  # 40 megapixels: any camera, no decompression bomb
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -83,3 +83,9 @@ def site():
 
     with linkserver.running() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Uploads, renditions and share cards go to a folder of this test's own.
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -296,3 +296,44 @@ def test_bleach_is_imported_only_by_common_markup():
             if re.search(r"^\s*(import bleach|from bleach\b)", text, re.MULTILINE):
                 importers.append(path.relative_to(PROJECT_ROOT).as_posix())
     assert importers == ["common/markup.py"]
+
+
+# --- Images: only the site's own media, always described ---------------------------
+
+
+def test_an_image_from_the_sites_own_media_with_alt_text_is_kept():
+    output = render_markdown("![한강의 저녁 노을](/media/covers/episodes/abc.jpg)")
+    assert tags_of(output) == [
+        ("p", {}),
+        ("img", {"alt": "한강의 저녁 노을", "src": "/media/covers/episodes/abc.jpg"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("![추적 픽셀](https://tracker.example.com/pixel.gif)", id="other-host"),
+        pytest.param("![상대 주소](//tracker.example.com/media/a.jpg)", id="protocol-relative"),
+        pytest.param("![위로](/media/../var/db.sqlite3)", id="climbs-out"),
+        pytest.param("![위로](/media/%2e%2e/secret.png)", id="climbs-out-encoded"),
+        pytest.param("![정적](/static/css/site.css)", id="not-media"),
+        pytest.param("![](/media/covers/episodes/abc.jpg)", id="no-alt"),
+        pytest.param('<img src="/media/a.jpg">', id="html-no-alt"),
+        pytest.param('<img alt="주소 없음">', id="no-src"),
+        pytest.param('<img src="data:image/png;base64,AAAA" alt="데이터">', id="data-uri"),
+    ],
+)
+def test_an_image_from_elsewhere_or_without_alt_text_is_removed(source):
+    assert "<img" not in render_markdown(source)
+
+
+def test_an_allowed_image_keeps_no_event_handler_or_style():
+    output = render_markdown(
+        '<img src="/media/a.jpg" alt="그림" onerror="alert(1)" style="x" width="9000">'
+    )
+    assert tags_of(output) == [("p", {}), ("img", {"src": "/media/a.jpg", "alt": "그림"})]
+
+
+def test_readers_cannot_show_images_at_all():
+    output = render_plain_text('<img src="/media/a.jpg" alt="그림">')
+    assert "<img" not in output and "&lt;img" in output

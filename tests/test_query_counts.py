@@ -108,8 +108,8 @@ def list_of_episodes(count: int):
     return series, {
         # count of published episodes (paginator), the page of episodes with their series
         "home": (reverse("columns:home"), 2),
-        # the series, count, the page of episodes
-        "series": (series.get_absolute_url(), 3),
+        # the series, count, the page of episodes, its volumes (brunchbooks)
+        "series": (series.get_absolute_url(), 4),
         # the keyword, count, "any at all?", the page of episodes
         "keyword": (reverse("columns:keyword", args=[keyword.slug]), 4),
         # the outlet, count, "any at all?", the page of episodes

@@ -100,7 +100,7 @@ def test_every_public_page_has_canonical_description_open_graph_and_twitter_tags
         assert head.one("og:description"), url
         assert head.one("og:title"), url
         assert head.one("og:site_name") == "뉴스가 있는 저녁"
-        assert head.one("twitter:card") == "summary"
+        assert head.one("twitter:card") == "summary_large_image"
         assert head.one("twitter:title") == head.one("og:title")
         assert head.one("twitter:description") == head.one("og:description")
 

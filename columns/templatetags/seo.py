@@ -4,8 +4,8 @@ from django import template
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from columns import seo
-from columns.models import Episode
+from columns import seo, sharecards
+from columns.models import Episode, Series
 from common.text import html_to_text
 
 register = template.Library()
@@ -40,3 +40,24 @@ def description(value: str) -> str:
 @register.simple_tag(takes_context=True)
 def episode_json_ld(context, episode: Episode) -> SafeString:
     return seo.json_ld_script(seo.episode_structured_data(episode, context.get("request")))
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, subject=None) -> dict:
+    """The page's share card as `og:image` wants it: absolute URL, size, type, alt (no query).
+
+    `subject` is the page's episode or series; any other page shows the site's card.
+    """
+    if isinstance(subject, Episode):
+        card = sharecards.episode_card(subject)
+    elif isinstance(subject, Series):
+        card = sharecards.series_card(subject)
+    else:
+        card = sharecards.site_card()
+    return {
+        "url": seo.absolute_url(card.path, context.get("request")),
+        "width": card.width,
+        "height": card.height,
+        "type": card.mime,
+        "alt": card.alt,
+    }

@@ -7,13 +7,16 @@ a draft. Migrations create no content; this command is the only way demo data ar
 """
 
 import datetime as dt
+import io
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw
 
 from columns.models import Episode, Volume
 from columns.services import episode_publish, episode_unpublish
@@ -24,6 +27,7 @@ DEMO_POSTS = Path(__file__).resolve().parents[2] / "demo" / "posts"
 DEMO_VOLUME_NUMBER = 2
 DEMO_VOLUME_TITLE = "저녁에 읽는 뉴스, 두 번째 묶음"
 DAYS_APART = 3
+DEMO_COVER_ALT = "노을 진 저녁 하늘 아래 송전탑 세 개가 나란히 선 모습을 단순한 도형으로 그린 그림"
 PUBLISH_TIME = dt.time(19, 0)
 
 
@@ -49,6 +53,7 @@ class Command(BaseCommand):
                 raise CommandError(str(problem)) from None
             episodes = sorted(report.episodes, key=lambda e: e.number)
             self.place_in_volume(episodes)
+            self.add_cover(episodes[1])
             states = self.schedule(episodes, today=timezone.localtime(timezone.now(), SEOUL).date())
             if admin is not None:
                 self.ensure_admin(username, password)
@@ -77,6 +82,15 @@ class Command(BaseCommand):
             if episode.volume_id != volume.pk:
                 episode.volume = volume
                 episode.save(update_fields=["volume", "updated_at"])
+
+    def add_cover(self, episode: Episode) -> None:
+        """One demo episode has a cover (drawn here: no one's photo), so pages show one."""
+        if episode.cover:
+            return
+        episode.cover = SimpleUploadedFile("demo-cover.png", _demo_cover(), "image/png")
+        episode.cover_alt = DEMO_COVER_ALT
+        episode.full_clean()
+        episode.save()
 
     def schedule(self, episodes: list[Episode], *, today: dt.date) -> list[str]:
         """Published, three days apart, up to three days ago; then scheduled; then a draft."""
@@ -115,3 +129,27 @@ class Command(BaseCommand):
         self.stdout.write(
             _("관리자 계정 '%(username)s'을(를) 만들었습니다(개발용).") % {"username": username}
         )
+
+
+def _demo_cover(width: int = 1600, height: int = 900) -> bytes:
+    """An evening sky over three pylons, in flat shapes."""
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    top, bottom = (22, 40, 78), (236, 142, 84)
+    for y in range(height):
+        t = y / height
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
+    draw.ellipse((1080, 520, 1300, 740), fill=(255, 206, 120))
+    draw.rectangle((0, 760, width, height), fill=(30, 30, 42))
+    for x in (260, 760, 1260):
+        draw.polygon([(x, 220), (x - 90, 760), (x + 90, 760)], outline=(20, 20, 28), width=10)
+        draw.line([(x - 150, 330), (x + 150, 330)], fill=(20, 20, 28), width=10)
+        draw.line([(x - 120, 450), (x + 120, 450)], fill=(20, 20, 28), width=10)
+    for y in (330, 450):
+        draw.line([(0, y + 20), (width, y + 20)], fill=(20, 20, 28), width=3)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
