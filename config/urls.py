@@ -14,4 +14,5 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("", include("columns.urls")),
+    path("", include("newsletter.urls")),
 ]
