@@ -222,7 +222,7 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "column@localhost")
 # machine; otherwise a SQLite file beside the database, so `make run` runs jobs
 # with nothing else installed. HUEY_IMMEDIATE=true runs each job inside the call
 # that enqueues it (the tests do; never in production).
-HUEY_REDIS_URL = env_str("HUEY_REDIS_URL", REDIS_URL)
+HUEY_REDIS_URL = env_str("HUEY_REDIS_URL") or REDIS_URL
 HUEY = {
     "name": env_str("HUEY_NAME", "column"),
     "immediate": env_bool("HUEY_IMMEDIATE", False),
@@ -240,7 +240,7 @@ else:
     HUEY.update(
         huey_class="huey.SqliteHuey",
         connection={
-            "filename": env_str("HUEY_SQLITE_PATH", str(BASE_DIR / "var" / "tasks.sqlite3"))
+            "filename": env_str("HUEY_SQLITE_PATH") or str(BASE_DIR / "var" / "tasks.sqlite3")
         },
     )
 
