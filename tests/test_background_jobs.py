@@ -1,4 +1,4 @@
-"""Background work runs on the queue, by itself: moderator notices, the newsletter tick, link checks."""
+"""Background work runs on the queue by itself: moderator notices, newsletters, link checks."""
 
 import json
 import os
