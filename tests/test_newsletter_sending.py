@@ -213,3 +213,13 @@ def test_an_unknown_unsubscribe_token_changes_nothing(client, series):
     assert response.status_code == 200
     reader.refresh_from_db()
     assert reader.status == Subscriber.Status.CONFIRMED
+
+
+def test_an_episode_taken_back_and_published_again_is_not_mailed_twice(series):
+    reader = make_subscriber(series, "once@example.com")
+    episode = make_episode(series, 6)
+    services.send_due()
+    column_services.episode_unpublish(episode=episode)
+    column_services.episode_publish(episode=episode)  # a new publish time: planned again
+    services.send_due()
+    assert recipients() == [reader.email]

@@ -34,10 +34,10 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(f"  {error}")
             total.left = report.left
-            if once or report.left == 0:
+            # A run that was not throttled sent everything due at its start.
+            if once or not report.throttled:
                 break
-            if report.throttled:
-                time.sleep(5)  # a slot frees as each claim turns a minute old
+            time.sleep(5)  # a slot frees as each claim turns a minute old
         self.stdout.write(
             f"보냄 {total.sent}, 실패 {total.failed}, 나중에 다시 {total.retried}, "
             f"남음 {total.left}."
