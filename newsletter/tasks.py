@@ -7,7 +7,11 @@ so running one twice, or after a worker died in it, changes nothing more.
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from common.jobs import with_backoff
 from newsletter import services
+
+# Retried after 1, 2, 4, 8 and 16 minutes while the mail server refuses.
+_retry, _backing_off = with_backoff(retries=5, first_delay=60)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -17,7 +21,8 @@ def newsletter_tick() -> None:
     services.send_due()
 
 
-@db_task(retries=5, retry_delay=60)
+@db_task(**_retry, context=True)
+@_backing_off
 def send_confirmation(subscriber_id: int) -> bool:
     """The opt-in mail, enqueued once the subscription is committed; retried if SMTP fails."""
     return services.send_confirmation(subscriber_id=subscriber_id)

@@ -118,3 +118,26 @@ def test_the_embedded_default_queues_jobs_in_sqlite_and_really_runs_them(tmp_pat
 def test_with_redis_configured_the_queue_is_shared_through_redis():
     shown = queue_settings(REDIS_URL="redis://127.0.0.1:6379/7")
     assert shown == {"class": "RedisHuey", "immediate": False, "storage": "RedisStorage"}
+
+
+@pytest.mark.django_db
+def test_a_failing_notice_is_retried_later_and_later(moderator):
+    from huey.contrib.djhuey import HUEY
+
+    episode = make_episode(make_series(slug="jobs3"), 4)
+    comment = Comment.objects.create(episode=episode, name="독자", body="다시 묻습니다.")
+    HUEY.storage.flush_all()
+    delays = []
+    with mock.patch.object(EmailBackend, "send_messages", side_effect=OSError("down")):
+        column_tasks.notify_moderators(comment.pk)  # enqueued; run at once in tests
+        for _ in range(6):
+            scheduled = HUEY.scheduled()
+            if not scheduled:
+                break
+            HUEY.storage.flush_schedule()
+            retry = scheduled[0]
+            delays.append(retry.retry_delay)
+            retry.eta = None  # as if the delay had passed
+            HUEY.execute(retry)
+    assert delays == [120, 240, 480, 960, 1920]  # then it gives up
+    assert mail.outbox == []
