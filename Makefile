@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: requirements/dev.lock | $(BIN)/python
 install: $(VENV)/.installed-base
 install-dev: $(VENV)/.installed-dev
 
-## make run: install, migrate, load the demo column and serve it on SQLite.
+## make run: install, migrate, load the demo column and serve it on SQLite, with a job worker.
 run: install .env
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py setup_roles
@@ -32,6 +32,9 @@ run: install .env
 	@echo "  Site:  http://$(HOST):$(PORT)/"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/  (user admin, password admin — development only)"
 	@echo ""
+	@# The job worker (Huey, SQLite queue in var/) runs beside the server and stops with it.
+	$(DEV_ENV) $(BIN)/python manage.py run_huey & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Development settings for `python manage.py …` (manage.py reads .env; real
@@ -50,7 +53,7 @@ PROD_ENV = DJANGO_DEBUG=false \
 $(SERVE_SECRET): | $(BIN)/python
 	umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-## make serve: the production setup (gunicorn, WhiteNoise, DEBUG off) on plain HTTP, locally.
+## make serve: the production setup (gunicorn, WhiteNoise, DEBUG off, a job worker) on plain HTTP, locally.
 serve: install $(SERVE_SECRET)
 	$(PROD_ENV) $(BIN)/python manage.py migrate --noinput
 	$(PROD_ENV) $(BIN)/python manage.py setup_roles
@@ -59,6 +62,8 @@ serve: install $(SERVE_SECRET)
 	@echo ""
 	@echo "  Site:  http://$(HOST):$(PORT)/  (production settings, gunicorn)"
 	@echo ""
+	$(PROD_ENV) $(BIN)/python manage.py run_huey & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PROD_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
 
 ## make bench: build a 2,000-episode archive in a throw-away database and load it with wrk.

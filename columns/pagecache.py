@@ -350,8 +350,11 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _storable(request, response) -> bool:
+        # A page marked `never_cache` (a confirmation or unsubscribe page, which
+        # depends on one reader's link) is never shared.
         return (
             response.status_code == 200
+            and "no-store" not in response.get("Cache-Control", "")
             and not response.streaming
             and not response.cookies.get(settings.SESSION_COOKIE_NAME)
             and "messages" not in response.cookies

@@ -115,7 +115,8 @@ def comment_submit(
     """Store a reader's comment with the status the rules give it, in one transaction.
 
     The caller has already refused what cannot be stored (columns.moderation).
-    Moderators hear of a new pending comment once the row is committed.
+    Moderators hear of a new pending comment from a background job, enqueued
+    once the row is committed (the reader's request sends no mail).
     """
     verdict = judge(body, name)
     status = Comment.Status.SPAM if is_bot else _status_for(email=email, verdict=verdict)
@@ -136,8 +137,14 @@ def comment_submit(
             user_agent=user_agent[:300],
         )
         if status == Comment.Status.PENDING:
-            transaction.on_commit(lambda: notify_moderators(comment=comment))
+            transaction.on_commit(lambda: _enqueue_notification(comment.pk))
     return comment
+
+
+def _enqueue_notification(comment_id: int) -> None:
+    from columns import tasks  # the job module imports this one
+
+    tasks.notify_moderators(comment_id)
 
 
 def moderator_emails() -> list[str]:
@@ -152,8 +159,12 @@ def moderator_emails() -> list[str]:
     return sorted(emails)
 
 
-def notify_moderators(*, comment: Comment) -> bool:
-    """One message per new pending comment; a mail failure never reaches the reader."""
+def notify_moderators(*, comment: Comment, raise_errors: bool = False) -> bool:
+    """One message per new pending comment; a mail failure never reaches the reader.
+
+    The background job (columns.tasks) passes `raise_errors`, so that a
+    failed send is retried.
+    """
     recipients = moderator_emails()
     if not recipients:
         return False
@@ -174,6 +185,8 @@ def notify_moderators(*, comment: Comment) -> bool:
         )
     except Exception:
         logger.exception("Could not notify moderators of comment %s", comment.pk)
+        if raise_errors:
+            raise
         return False
     return True
 

@@ -31,8 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "axes",
+    "huey.contrib.djhuey",
     "columns",
     "articles",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -237,7 +239,7 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-# --- Mail (comment notifications) ------------------------------------------------
+# --- Mail (comment notifications, newsletters) ------------------------------------------------
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -246,7 +248,52 @@ EMAIL_BACKEND = env_str(
 )
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "column@localhost")
+
+# --- Background jobs (Huey; see README "Background jobs") -----------------------
+# Redis when REDIS_URL (or HUEY_REDIS_URL) is set, shared by every worker on every
+# machine; otherwise a SQLite file beside the database, so `make run` runs jobs
+# with nothing else installed. HUEY_IMMEDIATE=true runs each job inside the call
+# that enqueues it (the tests do; never in production).
+HUEY_REDIS_URL = env_str("HUEY_REDIS_URL") or REDIS_URL
+HUEY = {
+    "name": env_str("HUEY_NAME", "column"),
+    "immediate": env_bool("HUEY_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {
+        "workers": env_int("HUEY_WORKERS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
+if HUEY_REDIS_URL:
+    HUEY.update(huey_class="huey.RedisHuey", connection={"url": HUEY_REDIS_URL})
+else:
+    HUEY.update(
+        huey_class="huey.SqliteHuey",
+        connection={
+            "filename": env_str("HUEY_SQLITE_PATH") or str(BASE_DIR / "var" / "tasks.sqlite3")
+        },
+    )
+
+# --- Newsletter (newsletter app) ---------------------------------------------------
+# At most this many newsletter mails per minute, across all workers.
+NEWSLETTER_RATE_PER_MINUTE = env_int("NEWSLETTER_RATE_PER_MINUTE", 60)
+# A confirmation link works for this many days; unconfirmed addresses are
+# forgotten after as long.
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 7)
+# Permanent refusals (5xx) in a row after which an address is marked bounced.
+NEWSLETTER_BOUNCE_AFTER = 3
+# Temporary failures (4xx, connection) retried this many times, with backoff.
+NEWSLETTER_MAX_ATTEMPTS = env_int("NEWSLETTER_MAX_ATTEMPTS", 8)
+# A delivery claimed by a worker that died before recording the outcome is
+# tried again after this long (see newsletter.services).
+NEWSLETTER_CLAIM_TIMEOUT_SECONDS = env_int("NEWSLETTER_CLAIM_TIMEOUT_SECONDS", 15 * 60)
 
 # --- The column ------------------------------------------------------------------
 EPISODES_PER_PAGE = 20

@@ -17,6 +17,7 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("columns.urls")),
+    path("", include("newsletter.urls")),
 ]
 
 if settings.MEDIA_SERVE:

@@ -69,3 +69,17 @@ def make_episode(
             body=f"{i}번째 기사에 대한 생각을 적습니다.",
         )
     return episode
+
+
+def make_subscriber(
+    series: Series, email: str | None = None, *, status: str = "confirmed", **fields
+):
+    """A newsletter subscriber, confirmed a week ago unless told otherwise."""
+    from newsletter.models import Subscriber
+
+    if status == Subscriber.Status.CONFIRMED:
+        fields.setdefault("confirmed_at", timezone.now() - timedelta(days=7))
+    fields.setdefault("requested_at", timezone.now() - timedelta(days=8))
+    return Subscriber.objects.create(
+        series=series, email=email or f"reader{next(_seq)}@example.com", status=status, **fields
+    )

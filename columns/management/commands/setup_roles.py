@@ -14,6 +14,10 @@ EDITOR_MODELS = {
     ("taggit", "tag"): ("add", "change", "delete", "view"),
     ("taggit", "taggeditem"): ("add", "change", "delete", "view"),
     ("columns", "comment"): ("change", "view"),
+    # Newsletter: see subscribers and reports, export, delete an address on request.
+    ("newsletter", "subscriber"): ("change", "delete", "view"),
+    ("newsletter", "delivery"): ("view",),
+    ("newsletter", "episodemailingreport"): ("view",),
 }
 MODERATOR_MODELS = {
     ("columns", "comment"): ("change", "view"),
