@@ -193,8 +193,9 @@ class EpisodeAdminForm(forms.ModelForm):
         self.data = self.data.copy()
         self.data[self.add_prefix("based_on_version")] = str(current)
         message = format_html(
-            "이 양식을 연 뒤에 다른 저장이 있었습니다: {}. 내 저장은 적용하지 않았고, 아래 양식에는 "
-            "내가 쓴 내용이 그대로 있습니다. {}다시 저장하면 내 내용이 그 저장을 덮어씁니다.",
+            "이 양식을 연 뒤에 다른 저장이 있었습니다: {}. 내 저장은 적용하지 않았고, "
+            "아래 양식에는 내가 쓴 내용이 그대로 있습니다. "
+            "{}다시 저장하면 내 내용이 그 저장을 덮어씁니다.",
             revisions.describe(latest),
             format_html('<a href="{}">두 판 비교하기</a>. ', compare_url) if compare_url else "",
         )
