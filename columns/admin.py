@@ -17,7 +17,6 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
-from taggit.utils import edit_string_for_tags
 
 from articles.admin import LinkHealthInlineMixin
 from articles.models import SourceArticle
@@ -157,9 +156,8 @@ class EpisodeAdminForm(forms.ModelForm):
             self.fields["based_on_version"].initial = before or self.instance.edit_version
         restoring = getattr(request, "episode_restoring_keywords", None)
         if restoring is not None:
-            self.initial["keywords"] = edit_string_for_tags(
-                [SimpleNamespace(name=name) for name in restoring]
-            )
+            # Tag-like, as the form's own initial value is (taggit reads `.name`).
+            self.initial["keywords"] = [SimpleNamespace(name=name) for name in restoring]
 
     def clean_correction_note(self):
         note = " ".join(self.cleaned_data["correction_note"].split())
