@@ -18,7 +18,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from reversion.admin import VersionAdmin
 
-from articles.admin import LinkHealthInlineMixin
+from articles.admin import LinkHealthInlineMixin, SourceArticleAdmin
 from articles.models import SourceArticle
 from columns import autosave, revisions, services
 from columns.models import (
@@ -430,6 +430,26 @@ class CommentaryAdmin(VersionAdmin):
     list_select_related = ["episode__series", "source_article"]
     search_fields = ["body", "episode__headline"]
     autocomplete_fields = ["episode", "source_article"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        revisions.episode_touch(episode_id=obj.episode_id)
+
+    def delete_model(self, request, obj):
+        episode_id = obj.episode_id
+        super().delete_model(request, obj)
+        revisions.episode_touch(episode_id=episode_id)
+
+
+admin.site.unregister(SourceArticle)
+
+
+@admin.register(SourceArticle)
+class EpisodeSourceArticleAdmin(VersionAdmin, SourceArticleAdmin):
+    """articles' own screen, with history and recovery, and saves that make episode forms stale.
+
+    Registered here because `articles` knows nothing of episodes' edit numbers.
+    """
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from columns.models import Episode
-from tests.factories import make_series
+from tests.factories import make_outlet, make_series
 from tests.test_admin_episode import (
     ADD_URL,
     change_data,
@@ -20,7 +20,6 @@ from tests.test_admin_episode import (
     error_texts,
     three_articles,
 )
-from tests.factories import make_outlet
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +130,7 @@ def test_every_admin_save_keeps_a_revision_listed_with_who_and_what(chief, edite
     assert Version.objects.get_for_object(edited).count() == 2
     assert html.count("chief") >= 2
     assert "부제" in html and "키워드" in html  # what changed, in the admin's own words
+    assert "아래 목록에서 날짜를 골라" in html and "판 비교" in html
     assert "판 비교" in chief.get(change_url(edited)).content.decode()
 
 
@@ -197,7 +197,7 @@ def test_a_deleted_episode_is_recovered_from_the_admin(chief, edited):
     assert not Episode.objects.filter(pk=edited.pk).exists()
 
     listing = chief.get(reverse("admin:columns_episode_recoverlist")).content.decode()
-    assert "판 기록 시험 연재-48" in listing
+    assert "판 기록 시험 연재-48" in listing and "삭제한 뒤 30일 동안 되살릴 수 있습니다" in listing
     version = Version.objects.get_deleted(Episode).get(object_id=str(edited.pk))
     recover_url = reverse("admin:columns_episode_recover", args=[version.pk])
     response = chief.post(recover_url, form_fields(chief.get(recover_url).content.decode()))
