@@ -1,4 +1,4 @@
-"""In headless Chromium: an editor types, the page autosaves, the tab is lost, the text comes back."""
+"""In headless Chromium: an editor types, the page autosaves, the tab is lost, the text is back."""
 
 import pytest
 
@@ -11,9 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_typed_text_is_autosaved_and_offered_back_after_a_reload(
     live_server,
-    browser,
+    browser,  # noqa: F811  (the fixture, imported above)
     django_user_model,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
     django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")

@@ -1,7 +1,7 @@
 """Forget deleted episodes, articles and paragraphs once their 30 days are over (run daily)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from columns import revisions
 
@@ -19,7 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *, days: int, **options):
         if days < 1:
-            self.stderr.write("--days는 1 이상이어야 합니다.")
-            return
+            raise CommandError("--days는 1 이상이어야 합니다.")
         removed = revisions.prune_deleted_versions(days=days)
         self.stdout.write(f"삭제된 항목의 판 {removed}개를 지웠습니다({days}일 지난 것).")
