@@ -9,8 +9,6 @@ successful save of the episode forgets the editor's autosave.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -19,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from columns import revisions
 from columns.models import Autosave, Episode
 
 # Fields the page manages itself: never kept, never restored.
@@ -53,6 +52,10 @@ def autosave_view(request, object_id: int):
     episode = get_object_or_404(Episode, pk=object_id)
     if not admin.site._registry[Episode].has_change_permission(request, episode):
         raise PermissionDenied
+    if _already_saved_by(request.user, episode, request.POST.get("based_on_version", "")):
+        return JsonResponse(
+            {"saved_at": "", "message": "이미 저장한 양식이라 자동 저장하지 않았습니다."}
+        )
     data: dict[str, list[str]] = {}
     for name in request.POST:
         if name in SKIPPED_FIELDS:
@@ -66,5 +69,13 @@ def autosave_view(request, object_id: int):
     return JsonResponse({"saved_at": saved_at, "message": f"{saved_at}에 자동 저장했습니다."})
 
 
-def offer_json(offer_data: dict | None) -> str:
-    return json.dumps(offer_data or {}, ensure_ascii=False)
+def _already_saved_by(user, episode: Episode, based_on: str) -> bool:
+    """A late autosave of the form this editor has just saved: nothing to keep.
+
+    An older form whose newer save was someone else's is still kept: that
+    editor's text is exactly what must not be lost.
+    """
+    if not based_on.isdigit() or int(based_on) >= episode.edit_version:
+        return False
+    latest = revisions.latest_revision(episode_id=episode.pk)
+    return latest is not None and latest.revision.user_id == user.pk

@@ -105,3 +105,27 @@ def test_autosaved_text_never_reaches_readers(chief):
     reader = Client()
     for url in [episode.get_absolute_url(), "/feed/", "/search/?q=초고"]:
         assert "독자가 보면 안 되는 초고" not in reader.get(url).content.decode(), url
+
+
+def test_a_late_autosave_of_a_form_the_editor_just_saved_is_dropped(chief, superuser):
+    episode = make_episode()
+    opened_at = change_data(episode, closing="저장한 맺음말")
+    assert chief.post(change_url(episode), opened_at).status_code == 302
+    late = chief.post(autosave_url(episode), opened_at)  # sent just before the save landed
+    assert late.status_code == 200
+    assert not Autosave.objects.filter(episode=episode).exists()
+    html = chief.get(change_url(episode)).content.decode()
+    assert "자동 저장된 내용이 있습니다" not in html
+
+
+def test_a_stale_form_is_still_autosaved_when_someone_else_saved_since(chief, editor):
+    episode = make_episode()
+    stale = change_data(episode, closing="뒤처진 양식의 맺음말")
+    other = Client()
+    other.force_login(editor)
+    assert (
+        other.post(change_url(episode), change_data(episode, subtitle="남의 저장")).status_code
+        == 302
+    )
+    chief.post(autosave_url(episode), stale)
+    assert Autosave.objects.get(episode=episode).data["closing"] == ["뒤처진 양식의 맺음말"]

@@ -21,16 +21,26 @@
 
   var last = serialize();
 
+  function baseVersion() {
+    var field = form.querySelector("[name=based_on_version]");
+    return field ? field.value : "";
+  }
+
   function csrfToken() {
     var field = form.querySelector("[name=csrfmiddlewaretoken]");
     return field ? field.value : "";
   }
 
+  var stopped = false;
+  form.addEventListener("submit", function () {
+    stopped = true; // the form is being saved for real
+  });
+
   function save() {
     var now = serialize();
-    if (now === last) return;
+    if (stopped || now === last) return;
     try {
-      window.localStorage.setItem(backupKey, now);
+      window.localStorage.setItem(backupKey, JSON.stringify({ at: Date.now(), form: now }));
     } catch (e) {
       // private mode or full storage: the server copy still counts
     }
@@ -42,7 +52,7 @@
         "Content-Type": "application/x-www-form-urlencoded",
         "X-CSRFToken": csrfToken(),
       },
-      body: now,
+      body: now + "&based_on_version=" + encodeURIComponent(baseVersion()),
     })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
@@ -89,5 +99,43 @@
     });
   }
 
+  // No server copy offered, but this browser kept one newer than the last save
+  // (the server could not be reached, e.g. the session had expired): offer it.
+  function offerBrowserCopy() {
+    var copy;
+    try {
+      copy = JSON.parse(window.localStorage.getItem(backupKey) || "null");
+    } catch (e) {
+      copy = null;
+    }
+    var lastSaved = Date.parse(box.dataset.lastSaved || "");
+    if (!copy || !copy.form || copy.form === last || !(copy.at > lastSaved)) return;
+    var data = {};
+    new URLSearchParams(copy.form).forEach(function (value, name) {
+      (data[name] = data[name] || []).push(value);
+    });
+    var note = document.createElement("div");
+    note.id = "autosave-browser-offer";
+    note.className = "autosave-offer";
+    note.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent =
+      "이 브라우저에 " + new Date(copy.at).toLocaleString("ko-KR") +
+      "에 남겨 둔 사본이 있습니다(서버에 자동 저장하지 못한 내용).";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = "브라우저 사본으로 양식 채우기";
+    button.addEventListener("click", function () {
+      fill(data);
+      note.hidden = true;
+      status.textContent = "브라우저 사본을 양식에 채웠습니다. 확인한 뒤 저장하세요.";
+    });
+    note.appendChild(text);
+    note.appendChild(button);
+    box.insertBefore(note, status);
+  }
+
+  if (!offer) offerBrowserCopy();
   window.setInterval(save, interval);
 })();

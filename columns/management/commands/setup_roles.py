@@ -14,6 +14,8 @@ EDITOR_MODELS = {
     ("taggit", "tag"): ("add", "change", "delete", "view"),
     ("taggit", "taggeditem"): ("add", "change", "delete", "view"),
     ("columns", "comment"): ("change", "view"),
+    # Corrections are made from the episode form; removing one only marks it.
+    ("columns", "correction"): ("change", "view"),
 }
 MODERATOR_MODELS = {
     ("columns", "comment"): ("change", "view"),
