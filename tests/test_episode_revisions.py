@@ -152,6 +152,7 @@ def test_restoring_an_old_revision_brings_back_text_paragraph_and_keywords(chief
     assert page.status_code == 200
     html = page.content.decode()
     assert "처음 쓴 부제" in html and "둘째 문단은 지워질 문단." in html
+    assert "아래 저장 단추를 누르면 이 판으로 되돌립니다" in html
     assert (
         Episode.objects.get(pk=edited.pk).subtitle == "나중에 고친 부제"
     )  # looking changes nothing
