@@ -190,11 +190,21 @@ class EpisodeAdminForm(forms.ModelForm):
         # The editor's own text stays; from now on the form knows the newer save.
         self.data = self.data.copy()
         self.data[self.add_prefix("based_on_version")] = str(current)
+        since = current - based_on if based_on and current > based_on else 0
+        if since > 1:
+            opening = format_html(
+                "이 양식을 연 뒤에 다른 저장이 {}번 있었습니다. 마지막 저장: {}.",
+                since,
+                revisions.describe(latest),
+            )
+        else:
+            opening = format_html(
+                "이 양식을 연 뒤에 다른 저장이 있었습니다: {}.", revisions.describe(latest)
+            )
         message = format_html(
-            "이 양식을 연 뒤에 다른 저장이 있었습니다: {}. 내 저장은 적용하지 않았고, "
-            "아래 양식에는 내가 쓴 내용이 그대로 있습니다. "
+            "{} 내 저장은 적용하지 않았고, 아래 양식에는 내가 쓴 내용이 그대로 있습니다. "
             "{}다시 저장하면 내 내용이 그 저장을 덮어씁니다.",
-            revisions.describe(latest),
+            opening,
             format_html('<a href="{}">두 판 비교하기</a>. ', compare_url) if compare_url else "",
         )
         raise ValidationError(message, code="edit_conflict")

@@ -230,3 +230,16 @@ def test_two_saves_racing_on_postgresql_cannot_both_win(superuser, editor, monke
     episode.refresh_from_db()
     assert episode.subtitle == winner
     assert episode.edit_version == stale.edit_version + 1
+
+
+def test_the_refusal_counts_the_saves_made_since_the_form_was_opened(desk):
+    a, b = desk
+    episode = make_episode()
+    form_of_b = opened(episode)
+    a.post(change_url(episode), change_data(opened(episode), subtitle="첫 저장"))
+    a.post(change_url(episode), change_data(opened(episode), closing="둘째 저장"))
+    refused = b.post(change_url(episode), change_data(form_of_b, subtitle="B의 저장"))
+    message = refusal(refused)
+    assert "이 양식을 연 뒤에 다른 저장이 2번 있었습니다. 마지막 저장: chief님이" in message
+    assert "맺음말" in message
+    assert opened(episode).subtitle == "첫 저장"
