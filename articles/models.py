@@ -2,6 +2,7 @@ import hashlib
 from datetime import date
 from urllib.parse import urlsplit
 
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -122,6 +123,7 @@ class SourceArticleQuerySet(models.QuerySet):
         )
 
 
+@reversion.register()
 class SourceArticle(RemembersLoadedValues):
     """A news article an episode summarizes (요약한 기사) and cites (참고기사)."""
 

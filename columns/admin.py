@@ -1,22 +1,39 @@
+from types import SimpleNamespace
+
+import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect, JsonResponse
-from django.urls import path
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
 
 from articles import services as article_services
-from articles.admin import LinkHealthInlineMixin
+from articles.admin import LinkHealthInlineMixin, SourceArticleAdmin
 from articles.models import SourceArticle
-from columns import services
+from columns import autosave, revisions, services
 from columns.middleware import admin_reads_only
-from columns.models import Comment, Commentary, Episode, Series, Volume
+from columns.models import (
+    Autosave,
+    Comment,
+    Commentary,
+    Correction,
+    Episode,
+    EpisodeRevision,
+    Series,
+    Volume,
+)
 from columns.moderation import count_links
 from common.markup import MarkdownField, render_markdown, validate_markdown_source
 
@@ -346,9 +363,96 @@ class EpisodeForm(DeskForm):
         return cleaned
 
 
+class EpisodeAdminForm(EpisodeForm):
+    """The episode form with its edit-conflict token and the correction mark.
+
+    `based_on_version` is the episode's `edit_version` when the form was made;
+    `clean()` locks the episode row and refuses the save when it has moved on
+    (columns.revisions). The refused form keeps everything the editor typed and
+    now carries the current number: saving it again, after looking at the
+    other save, replaces that save on purpose.
+    """
+
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    correction_note = forms.CharField(
+        label=_("정정으로 표시"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "발행된 회차를 고친 내용을 독자에게 알리려면 한 줄로 적으세요(회차 끝 '정정' 목록에 "
+            "날짜와 함께 실립니다). 비워 두면 독자에게 알리지 않는 수정입니다."
+        ),
+    )
+    # Set by EpisodeAdmin.get_form: the request, for a restore's edit number and keywords.
+    admin_request = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.admin_request
+        if self.instance.pk:
+            before = getattr(request, "episode_edit_version_before_revert", None)
+            self.fields["based_on_version"].initial = before or self.instance.edit_version
+        restoring = getattr(request, "episode_restoring_keywords", None)
+        if restoring is not None:
+            # Tag-like, as the form's own initial value is (taggit reads `.name`).
+            self.initial["keywords"] = [SimpleNamespace(name=name) for name in restoring]
+
+    def clean_correction_note(self):
+        note = " ".join(self.cleaned_data["correction_note"].split())
+        if note and not (self.instance.pk and self.instance.is_published()):
+            raise ValidationError(_("정정 표시는 이미 발행된 회차에만 붙일 수 있습니다."))
+        return note
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        request = self.admin_request
+        current = getattr(request, "episode_edit_version_before_revert", None)
+        if current is None:
+            current = revisions.locked_edit_version(episode_id=self.instance.pk)
+        self.current_edit_version = current
+        based_on = cleaned.get("based_on_version")
+        if based_on != current:
+            self._refuse_stale(based_on, current)
+        return cleaned
+
+    def _refuse_stale(self, based_on, current):
+        episode_id = self.instance.pk
+        latest = revisions.latest_revision(episode_id=episode_id)
+        base = revisions.revision_at(episode_id=episode_id, edit_version=based_on or 0)
+        compare_url = ""
+        if latest is not None:
+            compare_url = reverse("admin:columns_episode_compare", args=[episode_id])
+            compare_url += f"?to={latest.pk}" + (f"&from={base.pk}" if base else "")
+        # The editor's own text stays; from now on the form knows the newer save.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("based_on_version")] = str(current)
+        since = current - based_on if based_on and current > based_on else 0
+        if since > 1:
+            opening = format_html(
+                "이 양식을 연 뒤에 다른 저장이 {}번 있었습니다. 마지막 저장: {}.",
+                since,
+                revisions.describe(latest),
+            )
+        else:
+            opening = format_html(
+                "이 양식을 연 뒤에 다른 저장이 있었습니다: {}.", revisions.describe(latest)
+            )
+        message = format_html(
+            "{} 내 저장은 적용하지 않았고, 아래 양식에는 내가 쓴 내용이 그대로 있습니다. "
+            "{}다시 저장하면 내 내용이 그 저장을 덮어씁니다.",
+            opening,
+            format_html('<a href="{}">두 판 비교하기</a>. ', compare_url) if compare_url else "",
+        )
+        raise ValidationError(message, code="edit_conflict")
+
+
 @admin.register(Episode)
-class EpisodeAdmin(admin.ModelAdmin):
-    form = EpisodeForm
+class EpisodeAdmin(VersionAdmin):
+    form = EpisodeAdminForm
+    change_form_template = "admin/columns/episode/change_form.html"
+    history_latest_first = True
     list_display = ["headline", "series", "number", "status_label", "publish_at", "preview_link"]
     list_display_links = ["headline"]
     list_filter = ["status", "series", ("publish_at", admin.DateFieldListFilter)]
@@ -360,7 +464,18 @@ class EpisodeAdmin(admin.ModelAdmin):
     readonly_fields = ["preview_link", "created_at", "updated_at"]
     actions = ["publish_now", "back_to_draft"]
     fieldsets = [
-        (None, {"fields": [("series", "number"), "headline", "subtitle", "keywords"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("series", "number"),
+                    "headline",
+                    "subtitle",
+                    "keywords",
+                    "based_on_version",
+                ]
+            },
+        ),
         (_("표지"), {"fields": ["cover", "cover_alt"]}),
         (_("본문"), {"fields": ["intro", "closing"]}),
         (_("발행"), {"fields": [("status", "publish_at"), "comments_enabled", "preview_link"]}),
@@ -368,6 +483,7 @@ class EpisodeAdmin(admin.ModelAdmin):
             _("브런치북"),
             {"fields": [("volume", "volume_position")], "classes": ["collapse"]},
         ),
+        (_("정정"), {"fields": ["correction_note", "corrections_so_far"]}),
         (_("기록"), {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
 
@@ -395,8 +511,61 @@ class EpisodeAdmin(admin.ModelAdmin):
         return [
             path("citation/", citation, name="columns_episode_citation"),
             path("preview/", preview, name="columns_episode_preview"),
+            path(
+                "<int:object_id>/revisions/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="columns_episode_compare",
+            ),
+            path(
+                "<int:object_id>/autosave/",
+                self.admin_site.admin_view(autosave.autosave_view),
+                name="columns_episode_autosave",
+            ),
             *super().get_urls(),
         ]
+
+    def compare_view(self, request, object_id: int):
+        """Two kept revisions of one episode side by side, line by line, in Korean labels."""
+        episode = get_object_or_404(Episode.objects.select_related("series"), pk=object_id)
+        if not self.has_view_or_change_permission(request, episode):
+            raise PermissionDenied
+        kept = revisions.episode_revisions(episode_id=episode.pk)
+        if not kept:
+            raise Http404(_("이 회차에는 저장된 판이 없습니다."))
+        by_pk = {str(meta.pk): meta for meta in kept}
+        new = by_pk.get(request.GET.get("to", ""), kept[0])
+        older = [meta for meta in kept if meta.revision.date_created < new.revision.date_created]
+        old = by_pk.get(request.GET.get("from", ""), older[0] if older else new)
+        sections = revisions.compare(revisions.snapshot(old), revisions.snapshot(new))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": episode,
+            "title": _("판 비교: %(title)s") % {"title": episode.title},
+            "kept": kept,
+            "old": old,
+            "new": new,
+            "old_label": revisions.describe(old),
+            "new_label": revisions.describe(new),
+            "sections": sections,
+            "changed_sections": [s for s in sections if s.changed],
+            "restore_version": revisions.version_of(old),
+        }
+        return TemplateResponse(request, "admin/columns/episode/revision_compare.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if request.method == "GET" and str(object_id).isdigit():
+            extra_context["autosave_offer"] = autosave.offer(
+                episode_id=int(object_id), user=request.user
+            )
+        extra_context["autosave_interval"] = settings.AUTOSAVE_INTERVAL_SECONDS
+        extra_context["autosave_url"] = (
+            reverse("admin:columns_episode_autosave", args=[object_id])
+            if str(object_id).isdigit()
+            else ""
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def preview_view(self, request):
         """Markdown → the sanitized HTML readers would get (common.markup), for the preview."""
@@ -446,12 +615,83 @@ class EpisodeAdmin(admin.ModelAdmin):
         )
         return super().render_change_form(request, context, *args, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "corrections_so_far"]
+
+    @admin.display(description=_("지금까지의 정정"))
+    def corrections_so_far(self, episode: Episode) -> str:
+        if not episode.pk:
+            return "—"
+        rows = list(episode.corrections.all())
+        if not rows:
+            return _("없음")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html(
+                "".join(
+                    str(
+                        format_html(
+                            "<li>{} — {}{}</li>",
+                            date_format(timezone.localtime(c.created_at), "Y년 n월 j일 H:i"),
+                            c.note,
+                            _(" (삭제됨)") if c.is_removed else "",
+                        )
+                    )
+                    for c in rows
+                )
+            ),
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"admin_request": request})
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.edit_version = form.current_edit_version + 1
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        episode = form.instance
         typed = form.cleaned_data.get("keywords")
-        if typed is not None and [t.name for t in keywords_in_order(form.instance)] != typed:
+        if typed is not None and [t.name for t in keywords_in_order(episode)] != typed:
             # taggit keeps old attachments in place; re-attach in the typed order.
-            form.instance.keywords.set(typed, clear=True)
+            episode.keywords.set(typed, clear=True)
+        note = form.cleaned_data.get("correction_note")
+        if note:
+            revisions.correction_add(episode=episode, note=note, user=request.user)
+        reversion.add_meta(
+            EpisodeRevision,
+            episode_id_at_save=episode.pk,
+            edit_version=episode.edit_version,
+            keywords=sorted(episode.keywords.names()),
+        )
+        Autosave.objects.filter(episode=episode, user=request.user).delete()
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Restore a kept revision: the form shows it, saving it makes a new revision."""
+        meta = EpisodeRevision.objects.filter(revision__version__pk=version_id).first()
+        episode_id = int(object_id) if str(object_id).isdigit() else None
+        if episode_id is not None:
+            if request.method == "POST":
+                current = revisions.locked_edit_version(episode_id=episode_id)
+            else:
+                current = (
+                    Episode.objects.filter(pk=episode_id)
+                    .values_list("edit_version", flat=True)
+                    .first()
+                )
+            request.episode_edit_version_before_revert = current
+        if meta is not None:
+            request.episode_restoring_keywords = meta.keywords
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        meta = EpisodeRevision.objects.filter(revision__version__pk=version_id).first()
+        if meta is not None:
+            request.episode_restoring_keywords = meta.keywords
+        return super().recover_view(request, version_id, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Django's stock "…가 성공적으로 추가되었습니다." quotes the title with its
@@ -514,11 +754,76 @@ class EpisodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commentary)
-class CommentaryAdmin(admin.ModelAdmin):
+class CommentaryAdmin(VersionAdmin):
     list_display = ["__str__", "episode", "position", "source_article"]
     list_select_related = ["episode__series", "source_article"]
     search_fields = ["body", "episode__headline"]
     autocomplete_fields = ["episode", "source_article"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        revisions.episode_touch(episode_id=obj.episode_id)
+
+    def delete_model(self, request, obj):
+        episode_id = obj.episode_id
+        super().delete_model(request, obj)
+        revisions.episode_touch(episode_id=episode_id)
+
+
+admin.site.unregister(SourceArticle)
+
+
+@admin.register(SourceArticle)
+class EpisodeSourceArticleAdmin(VersionAdmin, SourceArticleAdmin):
+    """articles' own screen, with history and recovery, and saves that make episode forms stale.
+
+    Registered here because `articles` knows nothing of episodes' edit numbers.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        revisions.episode_touch(episode_id=obj.episode_id)
+
+    def delete_model(self, request, obj):
+        episode_id = obj.episode_id
+        super().delete_model(request, obj)
+        revisions.episode_touch(episode_id=episode_id)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """Corrections readers see; never deleted, only marked removed (the page says so)."""
+
+    list_display = ["note", "episode", "created_at", "created_by", "removed_at", "removed_by"]
+    list_filter = [("removed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["episode__series", "created_by", "removed_by"]
+    search_fields = ["note", "episode__headline"]
+    fields = [
+        "episode", "note", "created_at", "created_by", "removed_at", "removed_by",
+        "removal_reason",
+    ]  # fmt: skip
+    readonly_fields = fields
+    actions = ["remove"]
+
+    def has_add_permission(self, request):
+        return False  # made from the episode form, with the change it marks
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removal is recorded, never silent
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(
+        description=_("선택한 정정 삭제(독자에게 '삭제된 정정'으로 남음)"), permissions=["change"]
+    )
+    def remove(self, request, queryset):
+        with transaction.atomic():
+            for correction in queryset.filter(removed_at__isnull=True):
+                revisions.correction_remove(correction=correction, user=request.user)
+        self.message_user(request, _("정정을 삭제로 표시했습니다."), messages.SUCCESS)
 
 
 @admin.register(Comment)

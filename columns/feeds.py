@@ -139,8 +139,9 @@ class EpisodesFeed(Feed):
         return _utc(episode.publish_at)
 
     def item_updateddate(self, episode: Episode) -> datetime:
-        # Edited before a scheduled time, it still changed only when it appeared.
-        return _utc(max(episode.publish_at, episode.updated_at))
+        # Only a correction (정정) dates a change for readers; quiet fixes keep the date.
+        # Corrected before a scheduled time, it still changed only when it appeared.
+        return _utc(max(episode.publish_at, episode.corrected_at or episode.publish_at))
 
     def item_categories(self, episode: Episode) -> list[str]:
         return list(episode.rendered.keyword_names)

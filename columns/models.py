@@ -1,3 +1,4 @@
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -194,6 +195,7 @@ class EpisodeQuerySet(models.QuerySet):
         )
 
 
+@reversion.register(exclude=("edit_version", "corrected_at"), follow=("articles", "commentary"))
 class Episode(RemembersLoadedValues):
     # What other pages show of it (columns.projections.triggers compares them).
     remembered_fields = ("series_id", "number", "headline", "subtitle", "status", "publish_at")
@@ -237,6 +239,11 @@ class Episode(RemembersLoadedValues):
     cover, cover_alt, cover_renditions = _cover_fields()
     created_at = models.DateTimeField(_("만든 때"), auto_now_add=True)
     updated_at = models.DateTimeField(_("고친 때"), auto_now=True)
+    # Renewed by every save of the episode or any of its parts (columns.revisions):
+    # a form made before the last save carries an older number and is refused.
+    edit_version = models.PositiveIntegerField(_("편집 판"), default=1, editable=False)
+    # The latest correction (정정) readers see; the feed's and JSON-LD's modified time.
+    corrected_at = models.DateTimeField(_("마지막 정정"), null=True, blank=True, editable=False)
 
     objects = EpisodeQuerySet.as_manager()
 
@@ -336,6 +343,7 @@ class Episode(RemembersLoadedValues):
         )
 
 
+@reversion.register()
 class Commentary(RemembersLoadedValues):
     """One paragraph of the author's 논평; it may answer one of the episode's articles."""
 
@@ -520,3 +528,103 @@ class RenderedEpisode(models.Model):
 
     def __str__(self) -> str:
         return f"rendered page of episode {self.episode_id}"
+
+
+class EpisodeRevision(models.Model):
+    """What a django-reversion revision of an episode keeps beside its rows.
+
+    Keywords live in taggit's generic table, which reversion does not follow,
+    so their names are kept here; `edit_version` is the episode's number after
+    that save (columns.revisions finds the revision an edit form was made from).
+    """
+
+    revision = models.OneToOneField(
+        "reversion.Revision", on_delete=models.CASCADE, related_name="episode_meta"
+    )
+    episode_id_at_save = models.PositiveBigIntegerField(_("회차 번호(내부)"), db_index=True)
+    edit_version = models.PositiveIntegerField(_("편집 판"))
+    keywords = models.JSONField(_("키워드"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("회차 판 정보")
+        verbose_name_plural = _("회차 판 정보")
+
+    def __str__(self) -> str:
+        return f"episode {self.episode_id_at_save} v{self.edit_version}"
+
+
+class Correction(models.Model):
+    """A correction (정정) of a published episode, listed for readers at the end of the page.
+
+    Never deleted: removing one records who removed it and when, and readers
+    then see "삭제된 정정" with the date in its place (see README).
+    """
+
+    episode = models.ForeignKey(
+        Episode, verbose_name=_("회차"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    note = models.CharField(_("정정 내용"), max_length=300)
+    created_at = models.DateTimeField(_("정정한 때"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("정정한 사람"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removed_at = models.DateTimeField(_("삭제한 때"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("삭제한 사람"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    removal_reason = models.CharField(_("삭제 이유"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("정정")
+        verbose_name_plural = _("정정")
+        ordering = ["episode", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="correction_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.note
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class Autosave(models.Model):
+    """An editor's unsaved change form of one episode, kept every few seconds while typing.
+
+    Never published and never applied by itself: reopening the episode offers it.
+    One row per episode and editor (the newest draft replaces the older one).
+    """
+
+    episode = models.ForeignKey(
+        Episode, verbose_name=_("회차"), on_delete=models.CASCADE, related_name="autosaves"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("편집자"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    data = models.JSONField(_("양식 내용"), default=dict)
+    saved_at = models.DateTimeField(_("자동 저장한 때"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("자동 저장")
+        verbose_name_plural = _("자동 저장")
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "user"], name="autosave_one_per_editor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"autosave of episode {self.episode_id} by {self.user_id}"

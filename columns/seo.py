@@ -55,9 +55,10 @@ def episode_structured_data(episode: Episode, request: HttpRequest | None = None
     """schema.org data for one episode: its row, series and rendering (keywords, citations)."""
     url = absolute_url(episode.get_absolute_url(), request)
     published = timezone.localtime(episode.publish_at) if episode.publish_at else None
-    modified = timezone.localtime(episode.updated_at) if episode.updated_at else published
+    # Readers are told of a change only through a correction (정정); quiet fixes keep the date.
+    modified = timezone.localtime(episode.corrected_at) if episode.corrected_at else published
     if published and modified and modified < published:
-        modified = published  # edited before a scheduled time: it changed when it appeared
+        modified = published  # corrected before a scheduled time: it changed when it appeared
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",

@@ -46,7 +46,8 @@ def episode_publish(*, episode: Episode, when: datetime | None = None) -> Episod
     """Publish now, or schedule for `when` (a future time stays invisible until then)."""
     episode.status = Episode.Status.PUBLISHED
     episode.publish_at = when or timezone.now()
-    episode.save(update_fields=["status", "publish_at", "updated_at"])
+    episode.edit_version += 1  # open edit forms are now stale (columns.revisions)
+    episode.save(update_fields=["status", "publish_at", "updated_at", "edit_version"])
     return episode
 
 
@@ -54,7 +55,8 @@ def episode_publish(*, episode: Episode, when: datetime | None = None) -> Episod
 def episode_unpublish(*, episode: Episode) -> Episode:
     """Back to draft: the episode disappears from every public surface at once."""
     episode.status = Episode.Status.DRAFT
-    episode.save(update_fields=["status", "updated_at"])
+    episode.edit_version += 1
+    episode.save(update_fields=["status", "updated_at", "edit_version"])
     return episode
 
 

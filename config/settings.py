@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "taggit",
     "axes",
     "huey.contrib.djhuey",
+    "reversion",
     "columns",
     "articles",
     "newsletter",
@@ -359,3 +360,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# The episode change page posts its unsaved form this often (columns.autosave).
+AUTOSAVE_INTERVAL_SECONDS = env_int("AUTOSAVE_INTERVAL_SECONDS", 30)
+# Deleted episodes, articles and paragraphs stay recoverable this long
+# (`manage.py prune_deleted_revisions`, run daily from cron).
+REVISIONS_KEEP_DELETED_DAYS = 30

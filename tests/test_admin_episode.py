@@ -287,6 +287,7 @@ def change_data(episode: Episode, *, articles=None, commentary=None, **fields) -
         "comments_enabled": "on",
         "volume": "",
         "volume_position": "",
+        "based_on_version": str(episode.edit_version),
         "_save": "저장",
     }
     if episode.publish_at:

@@ -411,6 +411,7 @@ def test_saving_an_episode_in_the_admin_refreshes_what_search_finds(client, supe
         "comments_enabled": "on",
         "volume": "",
         "volume_position": "",
+        "based_on_version": str(episode.edit_version),
         **_inline(
             "articles",
             [

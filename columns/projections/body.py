@@ -35,7 +35,7 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 
 # What a stored body depends on besides the episode's rows: the templates, and
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
-RENDERING_FORMAT = 2
+RENDERING_FORMAT = 3
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
@@ -67,6 +67,7 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
             "articles": articles,
             "commentary": parts.commentary,
             "keywords": parts.keywords,
+            "corrections": parts.corrections,
         },
     )
     return RenderedEpisode(

@@ -1,4 +1,4 @@
-"""Loading episodes with everything their derived data is made from: four queries for any number.
+"""Loading episodes with everything their derived data is made from: five queries for any number.
 
 The stored body and the search document are built from the same loaded rows,
 so one refresh reads each table once.
@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from taggit.models import Tag, TaggedItem
 
 from articles.models import SourceArticle
-from columns.models import Commentary, Episode
+from columns.models import Commentary, Correction, Episode
 
 
 @dataclass
@@ -22,6 +22,8 @@ class EpisodeParts:
     commentary: list[Commentary] = field(default_factory=list)
     # In the order the editor gave them (the order they were attached).
     keywords: list[Tag] = field(default_factory=list)
+    # Corrections readers see (removed ones too, shown as removed), oldest first.
+    corrections: list[Correction] = field(default_factory=list)
 
 
 def load_parts(episode_ids: Iterable[int], *, lock: bool = False) -> list[EpisodeParts]:
@@ -65,4 +67,8 @@ def load_parts(episode_ids: Iterable[int], *, lock: bool = False) -> list[Episod
         tags_of[item.object_id].append(item.tag)
     for episode_id, tags in tags_of.items():
         loaded[episode_id].keywords = tags
+    for correction in Correction.objects.filter(episode_id__in=ids).order_by(
+        "episode_id", "created_at", "pk"
+    ):
+        loaded[correction.episode_id].corrections.append(correction)
     return list(loaded.values())

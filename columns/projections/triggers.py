@@ -16,6 +16,7 @@ What a reader sees of each model, and so what a write to it marks:
 - Keywords (TaggedItem, the taggit m2m): the episode's body and document;
   a Tag renamed or deleted: every episode carrying it.
 - Outlet renamed, Series pen name changed: the bodies (and documents) showing it.
+- Correction (정정): its episode's body (the list at its end) and pages.
 - LinkHealth: the article's episode's body, when the archived-copy offer
   appears or goes.
 - Series, Volume otherwise: public pages only (titles are drawn per view).
@@ -192,6 +193,10 @@ def _part_deleted(sender, part):
     _mark(sender, [part.episode_id], tags=tags)
 
 
+def _correction_written(sender, correction, *args):
+    _mark(sender, [correction.episode_id], parts={BODY})
+
+
 def _comment_saved(sender, comment, created):
     if created:
         was_shown = False
@@ -356,6 +361,7 @@ _ON_SAVE = {
     "articles.sourcearticle": _part_saved,
     "columns.commentary": _part_saved,
     "columns.comment": _comment_saved,
+    "columns.correction": _correction_written,
     "taggit.taggeditem": _tagged_item_changed,
     "taggit.tag": _tag_saved,
     "columns.series": _shown_names_changed,
@@ -367,6 +373,7 @@ _ON_DELETE = {
     "articles.sourcearticle": _part_deleted,
     "columns.commentary": _part_deleted,
     "columns.comment": _comment_deleted,
+    "columns.correction": _correction_written,
     "taggit.taggeditem": _tagged_item_changed,
     "taggit.tag": _tag_deleted,
     "columns.series": _everywhere,

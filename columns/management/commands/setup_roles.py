@@ -18,6 +18,8 @@ EDITOR_MODELS = {
     ("newsletter", "subscriber"): ("change", "delete", "view"),
     ("newsletter", "delivery"): ("view",),
     ("newsletter", "episodemailingreport"): ("view",),
+    # Corrections are made from the episode form; removing one only marks it.
+    ("columns", "correction"): ("change", "view"),
 }
 MODERATOR_MODELS = {
     ("columns", "comment"): ("change", "view"),

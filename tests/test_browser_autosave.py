@@ -1,0 +1,77 @@
+"""In headless Chromium: an editor types, the page autosaves, the tab is lost, the text is back."""
+
+import pytest
+
+from columns.models import Autosave, Episode
+from tests.factories import make_episode
+from tests.test_browser import ARTIFACTS, browser, log_in  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_typed_text_is_autosaved_and_offered_back_after_a_reload(
+    live_server,
+    browser,  # noqa: F811  (the fixture, imported above)
+    django_user_model,
+    settings,
+):
+    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
+    django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")
+    episode = make_episode(closing="저장해 둔 맺음말입니다.")
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    log_in(page, live_server.url, "chief", "correct-horse-battery")
+
+    page.goto(f"{live_server.url}/admin/columns/episode/{episode.pk}/change/")
+    page.fill("#id_closing", "브라우저가 꺼지기 직전에 쓴 맺음말")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('자동 저장했습니다')",
+        timeout=10_000,
+    )
+    assert Autosave.objects.get(episode=episode).data["closing"] == [
+        "브라우저가 꺼지기 직전에 쓴 맺음말"
+    ]
+
+    page.reload()  # the unsaved form is gone from the tab
+    assert page.input_value("#id_closing") == "저장해 둔 맺음말입니다."
+    page.wait_for_selector("#autosave-offer")
+    page.screenshot(path=str(ARTIFACTS / "autosave-offer.png"), full_page=False)
+    page.click("#autosave-restore")
+
+    assert page.input_value("#id_closing") == "브라우저가 꺼지기 직전에 쓴 맺음말"
+    assert Episode.objects.get(pk=episode.pk).closing == "저장해 둔 맺음말입니다."
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    assert Episode.objects.get(pk=episode.pk).closing == "브라우저가 꺼지기 직전에 쓴 맺음말"
+    assert not Autosave.objects.filter(episode=episode).exists()
+
+
+def test_text_typed_after_the_session_expired_is_kept_in_the_browser_and_offered(
+    live_server,
+    browser,  # noqa: F811  (the fixture, imported above)
+    django_user_model,
+    settings,
+):
+    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
+    django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")
+    episode = make_episode(closing="세션이 끝나기 전 맺음말.")
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    log_in(page, live_server.url, "chief", "correct-horse-battery")
+    change_page = f"{live_server.url}/admin/columns/episode/{episode.pk}/change/"
+    page.goto(change_page)
+
+    context.clear_cookies()  # the session is gone while the editor keeps typing
+    page.fill("#id_closing", "세션이 끝난 뒤에 쓴 맺음말")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent"
+        ".includes('자동 저장하지 못했습니다')",
+        timeout=10_000,
+    )
+    assert not Autosave.objects.exists()
+
+    log_in(page, live_server.url, "chief", "correct-horse-battery")
+    page.goto(change_page)
+    page.wait_for_selector("#autosave-browser-offer")
+    page.click("#autosave-browser-offer button")
+    assert page.input_value("#id_closing") == "세션이 끝난 뒤에 쓴 맺음말"
+    context.close()
