@@ -700,18 +700,20 @@ def test_importing_a_four_article_post_runs_a_pinned_number_of_queries(
     path.write_text(FOUR_ARTICLES, encoding="utf-8")
     ContentType.objects.get_for_model(Episode)  # cached per process: the count must not vary
 
-    # 44 = 2 the batch's savepoint and its release
-    #    + 3 series: look up, slug uniqueness (full_clean), insert
-    #    + 14 episode: look up, the previous episode (이전 11화), full_clean (series exists,
-    #         (series, number) unique, 3 check constraints × savepoint/select/release), insert
+    # 51 = 2 the batch's savepoint and its release
+    #    + 6 series: look up, slug uniqueness (full_clean), the cover-alt check constraint
+    #         (savepoint/select/release), insert
+    #    + 17 episode: look up, the previous episode (이전 11화), full_clean (series exists,
+    #         (series, number) unique, 4 check constraints × savepoint/select/release), insert
     #    + 8 outlets: one look-up of names and slugs, one of domains; 3 outlets, 3 domains inserted
     #    + 2 articles: one insert, one look-up of other episodes citing the same URLs
     #    + 1 commentary: one insert
     #    + 4 keywords: one look-up of all tags, one of their slugs, one insert of tags, one of links
-    #    + 10 the one refresh: savepoint, episode, articles, commentary, keywords, URLs cited
-    #         elsewhere, stored body, search document, release; the page cache's next schedule
+    #    + 11 the one refresh: savepoint, episode, articles, commentary, keywords, corrections,
+    #         URLs cited elsewhere, stored body, search document, release; the page cache's
+    #         next schedule
     # (The code before the bulk writes ran 176 for this post.)
-    with django_assert_num_queries(44):
+    with django_assert_num_queries(51):
         report = import_paths([path])
 
     (episode,) = report.episodes

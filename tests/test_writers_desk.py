@@ -331,6 +331,7 @@ def test_keywords_keep_the_order_the_editor_typed(chief, series, client):
 
     data["keywords"] = "AI 전력, 해저 케이블"
     data.update({"articles-0-id": str(episode.articles.get().pk), "articles-INITIAL_FORMS": "1"})
+    data["based_on_version"] = str(episode.edit_version)  # an up-to-date form (edit conflicts)
     response = chief.post(f"/admin/columns/episode/{episode.pk}/change/", data)
     assert response.status_code == 302, error_texts(response.content.decode())
 
