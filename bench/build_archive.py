@@ -21,9 +21,9 @@ from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
 
 from articles.models import Outlet, OutletDomain, SourceArticle  # noqa: E402
-from common.markup import render_markdown, render_plain_text  # noqa: E402
-from columns.models import Comment, Commentary, Episode, Series  # noqa: E402
 from columns import projections  # noqa: E402
+from columns.models import Comment, Commentary, Episode, Series  # noqa: E402
+from common.markup import render_markdown, render_plain_text  # noqa: E402
 
 WORDS = (
     "반도체 데이터센터 전력 생성형AI 로봇 규제 인재 투자 클라우드 보안 교육 의료 금융 "

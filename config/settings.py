@@ -122,7 +122,7 @@ PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 60 * 60)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/")
 # The only query parameters public pages read; others share the page's entry.
-PAGE_CACHE_QUERY_PARAMETERS = ("page", "q")
+PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "series")
 # Cached variants (page numbers, search queries) per path and content version.
 PAGE_CACHE_MAX_VARIANTS = 200
 
