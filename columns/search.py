@@ -64,10 +64,12 @@ PASSAGE_AFTER = 90
 PARTICLES = frozenset(
     # case particles
     "이 가 을 를 은 는 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑 하고 "
+    # contracted: 에는 → 엔, 에서는 → 에선
+    "엔 에선 "
     # auxiliary particles
     "도 만 까지 부터 처럼 보다 마저 조차 밖에 마다 이나 나 이든 든 이라도 라도 뿐 "
     # copula and a few endings readers type after a noun
-    "이다 다 입니다 이라는 라는 이란 란 이며 며 인 "
+    "이다 다 입니다 이라는 라는 이란 란 이며 며 인 이었다 였다 "
     "하는 한 하다 한다 했다 해서 하고 하며 된 되는 됐다 된다 "
     # plural
     "들".split()

@@ -493,7 +493,13 @@ def test_postgresql_answers_searches_of_three_or_more_characters_from_the_trigra
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "columns_search_document_trgm" in plan
-    assert "columns_search_document(" in str(search_episodes(ReaderQuery.parse("양자 얽힘")).query)
+    # Every term of three or more characters is looked up in the index: a
+    # quoted phrase (folded without its space) and each word of a longer query.
+    assert "columns_search_document(" in str(
+        search_episodes(ReaderQuery.parse('"양자 얽힘"')).query
+    )
+    several = str(search_episodes(ReaderQuery.parse("양자얽힘 초전도체")).query)
+    assert several.count("columns_search_document(") == 2
     # Two characters hold no trigram: the index could only be read whole, so it is not asked.
     assert (
         "columns_search_document_trgm" not in search_episodes(ReaderQuery.parse("양자")).explain()
