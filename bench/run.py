@@ -1,6 +1,9 @@
 """`make bench`: a 2,000-episode archive in a throw-away database, the production
 setup (gunicorn, 2 sync workers, WhiteNoise, DEBUG off) on loopback, and wrk.
 
+Search is measured over a larger archive (`--search-episodes`, 20,000 by
+default): a second series fills it up, so the page measurements are unchanged.
+
 Two deployments run side by side: one with the page cache (warm figures) and one
 with it switched off (cold figures). Each also serves the floor: the episode
 page's bytes from memory through the same middleware. Results go to
@@ -134,6 +137,12 @@ def wrk(url: str, duration: int, connections: int, threads: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=2000)
+    parser.add_argument(
+        "--search-episodes",
+        type=int,
+        default=20000,
+        help="episodes in the whole archive search runs over (issue 14: 20,000)",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
@@ -161,11 +170,12 @@ def main() -> None:
     try:
         log(f"database: {database_url.split('@')[-1]}")
         subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        log(f"building an archive of {args.episodes} episodes …")
+        searched = max(args.episodes, args.search_episodes)
+        log(f"building an archive of {args.episodes} episodes ({searched} searched) …")
         started = time.time()
         urls = json.loads(
             subprocess.run(
-                [PY, "bench/build_archive.py", str(args.episodes)],
+                [PY, "bench/build_archive.py", str(args.episodes), str(args.search_episodes)],
                 cwd=ROOT, env=env, check=True, capture_output=True, text=True,
             ).stdout.strip().splitlines()[-1]
         )  # fmt: skip
@@ -194,6 +204,10 @@ def main() -> None:
             ("series last page, cache off", "cold", urls["series_last"]),
             ("keyword page, cache off", "cold", urls["keyword"]),
             ("search, cache off", "cold", urls["search"]),
+            ("search, two terms, cache off", "cold", urls["search_terms"]),
+            ("search, a particle to cut, cache off", "cold", urls["search_particle"]),
+            ("search, two-character words, cache off", "cold", urls["search_short"]),
+            ("search, 48화, cache off", "cold", urls["search_number"]),
             ("feed, cache off", "cold", urls["feed"]),
             ("series page 1, warm", "warm", urls["series_first"]),
             ("keyword page, warm", "warm", urls["keyword"]),
@@ -226,7 +240,8 @@ def main() -> None:
         f"# Benchmark {datetime.now():%Y-%m-%d %H:%M} on {platform.node()}",
         "",
         f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "
-        f"{engine}, {args.episodes} episodes; gunicorn 2 sync workers; "
+        f"{engine}, {args.episodes} episodes (search over {searched}); "
+        "gunicorn 2 sync workers; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; episode page "
         f"{len(page):,} bytes.",
         "",
@@ -247,8 +262,11 @@ def main() -> None:
          by_label["series last page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
         ("cold keyword page within 2× of cold episode",
          by_label["keyword page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
-        ("search p99 < 10 × cold episode p99",
-         by_label["search, cache off"]["p99"] < 10 * cold_episode["p99"]),
+        *(
+            (f"{label}: p99 < 10 × cold episode p99",
+             by_label[label]["p99"] < 10 * cold_episode["p99"])
+            for label in by_label if label.startswith("search") and "cache off" in label
+        ),
         ("peak memory per worker < 150 MB", memory < 150),
     ]  # fmt: skip
     lines += [

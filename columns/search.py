@@ -24,9 +24,10 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import reduce
+from functools import cached_property, reduce
 from operator import add, and_
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
 from django.utils.html import escape, format_html
@@ -119,7 +120,9 @@ class Term:
 
     `folded` is the term as typed; `match` is what is searched for, the same
     or, once `resolve` found the typed form nowhere, a stem without its
-    particle. `number` is the episode number the term names, if it is one.
+    particle. `number` is the episode number the term names, if it is one:
+    the document holds `48화`, so `48` and `48화` find episode 48 as text, and
+    the number puts it first.
     """
 
     folded: str
@@ -228,13 +231,6 @@ def _contains(q: str) -> Q:
     return Q(search_document__folded_document__contains=q)
 
 
-def _term_filter(term: Term) -> Q:
-    found = _contains(term.searched)
-    if term.number is None:
-        return found
-    return found | Q(number=term.number)
-
-
 def _scope(*, series: Series | None, now: datetime | None) -> QuerySet[Episode]:
     episodes = Episode.objects.published(now).alias(
         indexed_document=IndexedDocument(F("search_document__folded_document"))
@@ -305,7 +301,7 @@ def search_episodes(
         ]
     return (
         _scope(series=series, now=now)
-        .filter(reduce(and_, (_term_filter(t) for t in query.terms)))
+        .filter(reduce(and_, (_contains(t.searched) for t in query.terms)))
         .annotate(relevance=reduce(add, scores))
         .select_related("series", "search_document")
         .defer(
@@ -320,6 +316,27 @@ def search_episodes(
         )
         .order_by("-relevance", "-publish_at", "-pk")
     )
+
+
+# A search lists at most this many results (50 pages of 20). Counting further
+# would read every matching document for a number no reader pages through.
+MAX_RESULTS = 1000
+
+
+class SearchPaginator(Paginator):
+    """Pages of search results, counting at most MAX_RESULTS matches.
+
+    The count is one query that neither ranks nor sorts: it stops at the
+    MAX_RESULTS + 1st match. `more_than_listed` says whether it got there.
+    """
+
+    more_than_listed = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.order_by().values("pk")[: MAX_RESULTS + 1].count()
+        self.more_than_listed = found > MAX_RESULTS
+        return min(found, MAX_RESULTS)
 
 
 @dataclass(frozen=True)

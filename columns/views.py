@@ -198,6 +198,7 @@ class SearchView(ListView):
     template_name = "columns/search.html"
     context_object_name = "episodes"
     paginate_by = settings.EPISODES_PER_PAGE
+    paginator_class = search.SearchPaginator
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         slug = request.GET.get("series", "").strip()

@@ -72,6 +72,7 @@ def fill_search_documents(apps, schema_editor):
             ),
             closing_html=episode.closing_html,
             series_title=episode.series.title,
+            number=episode.number,
         )
         Document.objects.update_or_create(episode_id=episode.pk, defaults=fields)
 
