@@ -131,6 +131,12 @@ def wrk(url: str, duration: int, connections: int, threads: int) -> dict:
     result["errors"] = int(bad[1]) if bad else 0
     if socket_errors:
         result["socket_errors"] = socket_errors[0]
+    # Requests over wrk's 2 s timeout leave no latency behind: such a target
+    # must never pass a latency check with the 0 ms wrk then prints.
+    timeouts = re.search(r"timeout (\d+)", out)
+    result["timeouts"] = int(timeouts[1]) if timeouts else 0
+    if result["timeouts"] or result["rps"] < 1:
+        result["p99"] = max(result["p99"], 2000.0)
     return result
 
 
@@ -245,13 +251,13 @@ def main() -> None:
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; episode page "
         f"{len(page):,} bytes.",
         "",
-        "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx | timeouts |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, _, r in rows:
         lines.append(
             f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-            f"{r['rps'] / floor['rps']:.2f} | {r['errors']} |"
+            f"{r['rps'] / floor['rps']:.2f} | {r['errors']} | {r.get('timeouts', 0)} |"
         )
     checks = [
         ("warm episode ≥ 0.7 × floor", by_label["episode page, warm"]["rps"] / floor["rps"] >= 0.7),
@@ -264,7 +270,8 @@ def main() -> None:
          by_label["keyword page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
         *(
             (f"{label}: p99 < 10 × cold episode p99",
-             by_label[label]["p99"] < 10 * cold_episode["p99"])
+             by_label[label]["p99"] < 10 * cold_episode["p99"]
+             and not by_label[label]["timeouts"])
             for label in by_label if label.startswith("search") and "cache off" in label
         ),
         ("peak memory per worker < 150 MB", memory < 150),
