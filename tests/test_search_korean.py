@@ -330,3 +330,13 @@ def test_a_search_with_a_particle_runs_a_fixed_handful_of_queries(
     with django_assert_num_queries(5):
         html = search(client, "도서관을 AI")
     assert found(html) == ["도서관이 AI를 만날 때"]
+
+
+def test_renaming_a_series_changes_what_its_title_finds(client, archive):
+    from columns.models import Series
+
+    series = Series.objects.get(slug="tech-notes")
+    series.title = "새벽의 공학 일지"
+    series.save()
+    assert found(search(client, "공학 일지 48")) == ["워터마크 없는 사진"]
+    assert found(search(client, "기술 수첩 48")) == []
