@@ -1,6 +1,15 @@
 """Build a realistic archive for the benchmark, fast (bulk inserts), in the database
 DATABASE_URL points at. Prints the URLs to measure as JSON (with a random sample of
-READ_SAMPLE episode pages, and the episode the mixed target's writer saves)."""
+READ_SAMPLE episode pages, and the episode the mixed target's writer saves).
+
+    build_archive.py EPISODES [SEARCH_EPISODES]
+
+EPISODES go in the series whose pages are measured. With SEARCH_EPISODES
+larger, a second series fills the archive up to that many episodes in all, so
+search runs over SEARCH_EPISODES documents while the episode, series and keyword
+pages stay what they were (issue 14: search at 20,000 episodes). The second
+series gets its search documents only: its stored bodies are rendered on first
+view, as after any deploy."""
 
 import json
 import os
@@ -8,6 +17,7 @@ import random
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -44,31 +54,21 @@ def paragraph(rng: random.Random, sentences: int = 3) -> str:
     )
 
 
-def build(episodes: int, seed: int = 48) -> dict:
-    rng = random.Random(seed)
-    series = Series.objects.create(
-        title="벤치마크 저녁 뉴스", slug="bench-evening", author_name="측정지기",
-        description="성능 측정을 위해 만든 가상의 연재입니다.",
-    )  # fmt: skip
-    outlets = []
-    for i in range(30):
-        outlet = Outlet.objects.create(name=f"가상언론{i:02d}", slug=f"bench-outlet-{i}")
-        OutletDomain.objects.create(outlet=outlet, domain=f"news{i}.example.com")
-        outlets.append(outlet)
-    tags = Tag.objects.bulk_create(
-        [Tag(name=f"{w}{i}", slug=f"{w}{i}") for i in range(12) for w in WORDS]
-    )
-    now = timezone.now()
+def _episodes(series, count: int, rng: random.Random, now, outlets, tags) -> list[Episode]:
+    """`count` published episodes with articles, commentary and keywords, bulk inserted.
+
+    Six hours apart, the last one an hour before `now`.
+    """
     intro = render_markdown("안녕하세요. 오늘도 저녁 뉴스를 나눕니다.\n\n" + paragraph(rng))
     closing = render_markdown("이상 측정지기의 저녁 뉴스였습니다. 여러분의 생각을 들려주세요.")
     batch = []
-    for number in range(1, episodes + 1):
+    for number in range(1, count + 1):
         batch.append(
             Episode(
                 series=series, number=number, headline=f"{rng.choice(WORDS)}의 다음 장면 {number}",
                 subtitle=paragraph(rng, 1), intro=intro, intro_html=intro,
                 closing=closing, closing_html=closing, status=Episode.Status.PUBLISHED,
-                publish_at=now - timedelta(hours=6 * (episodes - number) + 1),
+                publish_at=now - timedelta(hours=6 * (count - number) + 1),
             )
         )  # fmt: skip
     created = Episode.objects.bulk_create(batch, batch_size=500)
@@ -78,7 +78,10 @@ def build(episodes: int, seed: int = 48) -> dict:
         for position in (1, 2, 3):
             summary = "\n\n".join(f"“{paragraph(rng, 2)}”" for _ in range(2))
             outlet = rng.choice(outlets)
-            url = f"https://news{outlets.index(outlet)}.example.com/view/{episode.number}{position}"
+            url = (
+                f"https://news{outlets.index(outlet)}.example.com/view/"
+                f"{series.pk}-{episode.number}{position}"
+            )
             if episode.number % 10 == 5 and position == 3:
                 # A follow-up: one episode in ten cites a story the one before cited too.
                 url, outlet = articles[-3].url, articles[-3].outlet
@@ -101,6 +104,37 @@ def build(episodes: int, seed: int = 48) -> dict:
     SourceArticle.objects.bulk_create(articles, batch_size=1000)
     Commentary.objects.bulk_create(paragraphs, batch_size=1000)
     TaggedItem.objects.bulk_create(tagged, batch_size=1000)
+    return created
+
+
+def build(episodes: int, search_episodes: int = 0, seed: int = 48) -> dict:
+    rng = random.Random(seed)
+    series = Series.objects.create(
+        title="벤치마크 저녁 뉴스", slug="bench-evening", author_name="측정지기",
+        description="성능 측정을 위해 만든 가상의 연재입니다.",
+    )  # fmt: skip
+    outlets = []
+    for i in range(30):
+        outlet = Outlet.objects.create(name=f"가상언론{i:02d}", slug=f"bench-outlet-{i}")
+        OutletDomain.objects.create(outlet=outlet, domain=f"news{i}.example.com")
+        outlets.append(outlet)
+    tags = Tag.objects.bulk_create(
+        [Tag(name=f"{w}{i}", slug=f"{w}{i}") for i in range(12) for w in WORDS]
+    )
+    now = timezone.now()
+    created = _episodes(series, episodes, rng, now, outlets, tags)
+    if search_episodes > episodes:
+        archive = Series.objects.create(
+            title="검색 규모 시험 연재", slug="bench-archive", author_name="측정지기"
+        )
+        # Older than every measured episode and with keywords of its own, so the
+        # home page, feeds and keyword pages measure what they did before.
+        archive_tags = Tag.objects.bulk_create(
+            [Tag(name=f"{w}보관{i}", slug=f"{w}-archive-{i}") for i in range(12) for w in WORDS]
+        )
+        before = now - timedelta(hours=6 * episodes)
+        extra = _episodes(archive, search_episodes - episodes, rng, before, outlets, archive_tags)
+        projections.refresh({e.pk: {projections.SEARCH} for e in extra}, pages=False)
     comments = []
     for episode in created[-50:]:
         for i in range(20):
@@ -147,10 +181,22 @@ def build(episodes: int, seed: int = 48) -> dict:
         "series_last": f"{series.get_absolute_url()}?page={last_page}",
         "keyword": reverse("columns:keyword", args=[keyword.slug]),
         "search": (first_url("columns:search") or "/search/") + "?q=%EB%B0%98%EB%8F%84%EC%B2%B4",
+        # Issue 14's searches: several terms (one of two characters), a particle to
+        # cut (`배터리에서` is nowhere as typed), two-character words only, a number.
+        **{
+            name: f"/search/?{urlencode({'q': q})}"
+            for name, q in [
+                ("search_terms", "데이터센터 전력"),
+                ("search_particle", "배터리에서 규제"),
+                ("search_short", "전력 투자"),
+                ("search_number", "48화"),
+            ]
+        },
         "feed": first_url("columns:feed_rss", "columns:feed", "columns:rss") or "/feed/",
     }
 
 
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    print(json.dumps(build(count)))
+    search_count = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    print(json.dumps(build(count, search_count)))

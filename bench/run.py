@@ -1,6 +1,9 @@
 """`make bench`: a 2,000-episode archive in a throw-away database, the production
 setup (gunicorn, 2 sync workers, WhiteNoise, DEBUG off) on loopback, and wrk.
 
+Search is measured over a larger archive (`--search-episodes`, 20,000 by
+default): a second series fills it up, so the page measurements are unchanged.
+
 Two deployments run side by side: one with the page cache (warm figures) and one
 with it switched off (cold figures). Each also serves the floor: the episode
 page's bytes from memory through the same middleware. Results go to
@@ -131,6 +134,12 @@ def wrk(
     result["errors"] = int(bad[1]) if bad else 0
     if socket_errors:
         result["socket_errors"] = socket_errors[0]
+    # Requests over wrk's 2 s timeout leave no latency behind: such a target
+    # must never pass a latency check with the 0 ms wrk then prints.
+    timeouts = re.search(r"timeout (\d+)", out)
+    result["timeouts"] = int(timeouts[1]) if timeouts else 0
+    if result["timeouts"] or result["rps"] < 1:
+        result["p99"] = max(result["p99"], 2000.0)
     return result
 
 
@@ -185,6 +194,12 @@ def delete_cache_keys(redis_url: str, prefix: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=2000)
+    parser.add_argument(
+        "--search-episodes",
+        type=int,
+        default=20000,
+        help="episodes in the whole archive search runs over (issue 14: 20,000)",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
@@ -225,11 +240,12 @@ def main() -> None:
     try:
         log(f"database: {database_url.split('@')[-1]}")
         subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        log(f"building an archive of {args.episodes} episodes …")
+        searched = max(args.episodes, args.search_episodes)
+        log(f"building an archive of {args.episodes} episodes ({searched} searched) …")
         started = time.time()
         urls = json.loads(
             subprocess.run(
-                [PY, "bench/build_archive.py", str(args.episodes)],
+                [PY, "bench/build_archive.py", str(args.episodes), str(args.search_episodes)],
                 cwd=ROOT, env=env, check=True, capture_output=True, text=True,
             ).stdout.strip().splitlines()[-1]
         )  # fmt: skip
@@ -264,6 +280,10 @@ def main() -> None:
             ("series last page, cache off", "cold", urls["series_last"]),
             ("keyword page, cache off", "cold", urls["keyword"]),
             ("search, cache off", "cold", urls["search"]),
+            ("search, two terms, cache off", "cold", urls["search_terms"]),
+            ("search, a particle to cut, cache off", "cold", urls["search_particle"]),
+            ("search, two-character words, cache off", "cold", urls["search_short"]),
+            ("search, 48화, cache off", "cold", urls["search_number"]),
             ("feed, cache off", "cold", urls["feed"]),
             ("series page 1, warm", "warm", urls["series_first"]),
             ("keyword page, warm", "warm", urls["keyword"]),
@@ -308,7 +328,8 @@ def main() -> None:
         f"# Benchmark {datetime.now():%Y-%m-%d %H:%M} on {platform.node()}",
         "",
         f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}, "
-        f"{engine}, {args.episodes} episodes; gunicorn 2 workers; "
+        f"{engine}, {args.episodes} episodes (search over {searched}); "
+        "gunicorn 2 sync workers; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; episode page "
         f"{len(page):,} bytes. Load average at start {load_at_start:.1f}, at end "
         f"{os.getloadavg()[0]:.1f}"
@@ -321,13 +342,13 @@ def main() -> None:
         f"{mixed['writer'].get('cpu_seconds', 0):g} s of CPU; the page showed "
         f"the last save at once: {'yes' if mixed['fresh'] else 'NO'}).",
         "",
-        "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| target | req/s | p50 ms | p99 ms | req/s ÷ floor | non-2xx | timeouts |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, _, r in rows:
         lines.append(
             f"| {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-            f"{r['rps'] / floor['rps']:.2f} | {r['errors']} |"
+            f"{r['rps'] / floor['rps']:.2f} | {r['errors']} | {r.get('timeouts', 0)} |"
         )
     checks = [
         ("warm episode ≥ 0.7 × floor", by_label["episode page, warm"]["rps"] / floor["rps"] >= 0.7),
@@ -338,8 +359,12 @@ def main() -> None:
          by_label["series last page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
         ("cold keyword page within 2× of cold episode",
          by_label["keyword page, cache off"]["rps"] * 2 >= cold_episode["rps"]),
-        ("search p99 < 10 × cold episode p99",
-         by_label["search, cache off"]["p99"] < 10 * cold_episode["p99"]),
+        *(
+            (f"{label}: p99 < 10 × cold episode p99",
+             by_label[label]["p99"] < 10 * cold_episode["p99"]
+             and not by_label[label]["timeouts"])
+            for label in by_label if label.startswith("search") and "cache off" in label
+        ),
         ("peak memory per worker < 150 MB", memory < 150),
         ("random episodes while writing ≥ 0.8 × quiet", mixed["ratio"] >= 0.8),
         ("the written page is fresh after the writes", mixed["fresh"]),

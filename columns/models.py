@@ -56,7 +56,7 @@ def _cover_alt_errors(owner) -> dict:
 
 
 class Series(RemembersLoadedValues):
-    remembered_fields = ("author_name",)
+    remembered_fields = ("author_name", "title")
 
     title = models.CharField(_("제목"), max_length=200)
     slug = models.SlugField(_("주소 이름"), max_length=200, unique=True, allow_unicode=True)

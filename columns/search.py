@@ -6,7 +6,13 @@ keeps an `EpisodeSearchDocument`: its text *folded* (common.text.fold: NFKC,
 case-folded, every space removed) so that a plain substring match finds `한국`
 inside `한국을` and `생성형 AI` inside `생성형AI`. On PostgreSQL a pg_trgm GIN
 index serves that `LIKE '%…%'`; SQLite runs the same query over the table.
-docs/search.md says why.
+
+A query is read as terms (`ReaderQuery.parse`): words split on spaces, quoted
+phrases kept whole, `48` / `48화` also meaning episode 48. An episode matches
+when it holds every term. A term carrying a particle or ending the text does not
+have as typed (`도서관을`) is retried without it (`resolve`); a term found as
+typed is never cut (`한국` stays `한국`). docs/search.md says why a particle list
+and not a morphological analyser.
 
 This module is the reading side. The documents are derived data, written by
 columns.projections after every committed write that changes an episode's
@@ -15,24 +21,32 @@ text; `manage.py rebuild_search_index` rebuilds all of them.
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property, reduce
+from operator import add, and_
 
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from columns.models import Episode
+from columns.models import Episode, Series
 from common.text import FOLD_TABLE as _FOLD
 from common.text import PART_SEPARATOR, fold
 
 MAX_QUERY_LENGTH = 200
+# More terms than this are not searched (each one is a condition of the query).
+MAX_TERMS = 8
 
-# Relevance: a hit in the headline outweighs one in the keywords, which outweighs
-# one in the subtitle, cited headlines or outlet names; every hit is worth 1.
+# Relevance, added up over the terms: a hit in the headline outweighs one in the
+# keywords, which outweighs one in the subtitle, cited headlines or outlet names;
+# every episode that matches at all is worth 1. An episode whose number a term
+# names (`48`, `48화`) comes before all of them.
+WEIGHT_NUMBER = 1000
 WEIGHT_HEADLINE = 8
 WEIGHT_KEYWORDS = 4
 WEIGHT_LEAD = 2
@@ -42,30 +56,155 @@ PASSAGE_BEFORE = 45
 PASSAGE_AFTER = 90
 
 
+# --- Particles and endings ---------------------------------------------------------
+
+# What Korean attaches to the end of a word, folded. A term that does not match
+# as typed is retried without one of these (two at most: `도서관에서도`).
+# Chosen against the query corpus in tests/search_queries.py; docs/search.md
+# compares this list with a morphological analyser.
+PARTICLES = frozenset(
+    # case particles
+    "이 가 을 를 은 는 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑 하고 "
+    # contracted: 에는 → 엔, 에서는 → 에선
+    "엔 에선 "
+    # auxiliary particles
+    "도 만 까지 부터 처럼 보다 마저 조차 밖에 마다 이나 나 이든 든 이라도 라도 뿐 "
+    # copula and a few endings readers type after a noun
+    "이다 다 입니다 이라는 라는 이란 란 이며 며 인 이었다 였다 "
+    "하는 한 하다 한다 했다 해서 하고 하며 된 되는 됐다 된다 "
+    # plural
+    "들".split()
+)
+_PARTICLES_LONGEST_FIRST = sorted(PARTICLES, key=len, reverse=True)
+# A stem must end in a syllable or a letter or digit (not in `-`, `.` …).
+_STEM_END = re.compile(r"[\w가-힣]$")
+
+
+def without_particles(folded: str) -> tuple[str, ...]:
+    """The term with one or two trailing particles removed, longest stem first.
+
+    `도서관에서도` → (`도서관에서`, `도서관`). A stem is never empty and never a
+    particle itself; a term without Hangul at its end has no candidates.
+    """
+    found: list[str] = []
+
+    def strip(word: str, depth: int) -> None:
+        for particle in _PARTICLES_LONGEST_FIRST:
+            if word.endswith(particle) and len(word) > len(particle):
+                stem = word[: -len(particle)]
+                if stem in PARTICLES or not _STEM_END.search(stem):
+                    continue
+                if stem not in found:
+                    found.append(stem)
+                if depth < 2:
+                    strip(stem, depth + 1)
+
+    strip(folded, 1)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
 # --- Reading a query ---------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# "…", “…”, ‘…’ and 「…」 hold a phrase that matches as one term.
+_PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|‘([^’]*)’|「([^」]*)」')
+# `48`, `48화`, `제48화`: an episode number.
+_NUMBER = re.compile(r"제?(\d{1,6})화?")
+# `저녁-48` as the brunch titles write it: the series' words, then the number.
+_TITLE_NUMBER = re.compile(r"(.*\D)-(\d{1,6})화?")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing every result must contain.
+
+    `folded` is the term as typed; `match` is what is searched for, the same
+    or, once `resolve` found the typed form nowhere, a stem without its
+    particle. `number` is the episode number the term names, if it is one:
+    the document holds `48화`, so `48` and `48화` find episode 48 as text, and
+    the number puts it first.
+    """
+
+    folded: str
+    phrase: bool = False
+    number: int | None = None
+    match: str = ""
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        return () if self.number is not None else without_particles(self.folded)
+
+    @property
+    def searched(self) -> str:
+        return self.match or self.folded
+
+
+def _terms(text: str) -> Iterator[Term]:
+    phrases: list[str] = []
+
+    def keep(found: re.Match) -> str:
+        phrases.append(next(g for g in found.groups() if g is not None))
+        return " "
+
+    rest = _PHRASE.sub(keep, text)
+    for word in rest.split():
+        yield from _word_terms(word)
+    for phrase in phrases:
+        if folded := fold(phrase):
+            yield Term(folded, phrase=True)
+
+
+def _word_terms(word: str) -> Iterator[Term]:
+    folded = fold(word).strip("\"'“”‘’「」")
+    if not folded:
+        return
+    if number := _NUMBER.fullmatch(folded):
+        yield Term(folded, number=int(number[1]))
+    elif title_number := _TITLE_NUMBER.fullmatch(folded):
+        yield from _word_terms(title_number[1])
+        yield Term(title_number[2], number=int(title_number[2]))
+    else:
+        yield Term(folded)
 
 
 @dataclass(frozen=True)
 class ReaderQuery:
-    """The `q` a reader sent: `text` to show back, `folded` to search with."""
+    """The `q` a reader sent: `text` to show back, `terms` to search with."""
 
     text: str = ""
     folded: str = ""
+    terms: tuple[Term, ...] = ()
     too_long: bool = False
+    too_many_terms: bool = False
+    resolved: bool = False
 
     @classmethod
     def parse(cls, raw: str | None) -> "ReaderQuery":
         text = _CONTROL.sub(" ", raw or "").strip()
         if len(text) > MAX_QUERY_LENGTH:
             return cls(text=text[:MAX_QUERY_LENGTH], too_long=True)
-        return cls(text=text, folded=fold(text))
+        terms: list[Term] = []
+        for term in _terms(text):
+            if all(term.folded != t.folded or term.number != t.number for t in terms):
+                terms.append(term)
+        return cls(
+            text=text,
+            folded=fold(text),
+            terms=tuple(terms[:MAX_TERMS]),
+            too_many_terms=len(terms) > MAX_TERMS,
+        )
 
     @property
     def is_searchable(self) -> bool:
-        return bool(self.folded) and not self.too_long
+        return bool(self.terms) and not self.too_long
 
+    @property
+    def needles(self) -> list[str]:
+        """The folded strings highlighted in results: what each term searched for."""
+        return [term.searched for term in self.terms]
+
+
+# --- Finding -----------------------------------------------------------------------
 
 # pg_trgm needs three characters to look anything up in its index.
 TRIGRAM_MIN_LENGTH = 3
@@ -84,41 +223,86 @@ class IndexedDocument(Func):
     output_field = TextField()
 
 
-def _matching(q: str) -> dict:
+def _contains(q: str) -> Q:
     """The filter finding `q` in the document, in the form the database can index."""
     if connection.vendor == "postgresql" and len(q) >= TRIGRAM_MIN_LENGTH:
-        return {"indexed_document__contains": q}
-    # Shorter queries have no trigram to look up: a scan is the fastest way.
-    return {"search_document__folded_document__contains": q}
+        return Q(indexed_document__contains=q)
+    # Shorter strings have no trigram to look up: a scan is the fastest way.
+    return Q(search_document__folded_document__contains=q)
 
 
-def search_episodes(query: ReaderQuery, *, now: datetime | None = None) -> QuerySet[Episode]:
-    """Published episodes matching the query, most relevant first, then newest.
+def _scope(*, series: Series | None, now: datetime | None) -> QuerySet[Episode]:
+    episodes = Episode.objects.published(now).alias(
+        indexed_document=IndexedDocument(F("search_document__folded_document"))
+    )
+    return episodes.filter(series=series) if series is not None else episodes
 
-    A lazy queryset: counting it is one query, fetching a page of it another.
+
+def resolve(
+    query: ReaderQuery, *, series: Series | None = None, now: datetime | None = None
+) -> ReaderQuery:
+    """The query with each term's `match` decided: as typed, or without its particle.
+
+    A term is cut only when no published episode (in `series`, if given) holds
+    it as typed, and then to the longest stem that one does hold. Runs one
+    EXISTS query per term that could carry a particle, plus one per stem tried;
+    terms without a Hangul ending cost nothing.
+    """
+    if query.resolved or not query.is_searchable:
+        return replace(query, resolved=True)
+    scope = _scope(series=series, now=now)
+    terms = []
+    for term in query.terms:
+        stems = term.stems
+        if stems and not scope.filter(_contains(term.folded)).exists():
+            found = next((s for s in stems if scope.filter(_contains(s)).exists()), "")
+            term = replace(term, match=found)
+        terms.append(term)
+    return replace(query, terms=tuple(terms), resolved=True)
+
+
+def search_episodes(
+    query: ReaderQuery, *, series: Series | None = None, now: datetime | None = None
+) -> QuerySet[Episode]:
+    """Published episodes holding every term, most relevant first, then newest.
+
+    A lazy queryset: counting it is one query, fetching a page of it another
+    (resolving an unresolved query's particles runs a few EXISTS queries first).
     `%`, `_` and backslashes are matched literally (Django escapes LIKE patterns).
+    The order is total (relevance, publication time, id), so a page is the same
+    on every request.
     """
     if not query.is_searchable:
         return Episode.objects.none()
-    q = query.folded
+    query = resolve(query, series=series, now=now)
 
-    def weight(column: str, points: int) -> Case:
+    def weight(column: str, q: str, points: int) -> Case:
         return Case(
             When(**{f"search_document__{column}__contains": q}, then=Value(points)),
             default=Value(0),
             output_field=IntegerField(),
         )
 
-    return (
-        Episode.objects.published(now)
-        .alias(indexed_document=IndexedDocument(F("search_document__folded_document")))
-        .filter(**_matching(q))
-        .annotate(
-            relevance=weight("folded_headline", WEIGHT_HEADLINE)
-            + weight("folded_keywords", WEIGHT_KEYWORDS)
-            + weight("folded_lead", WEIGHT_LEAD)
-            + Value(1)
+    scores = [Value(1)]
+    numbers = sorted({t.number for t in query.terms if t.number is not None})
+    if numbers:
+        scores.append(
+            Case(
+                When(number__in=numbers, then=Value(WEIGHT_NUMBER)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
         )
+    for term in query.terms:
+        scores += [
+            weight("folded_headline", term.searched, WEIGHT_HEADLINE),
+            weight("folded_keywords", term.searched, WEIGHT_KEYWORDS),
+            weight("folded_lead", term.searched, WEIGHT_LEAD),
+        ]
+    return (
+        _scope(series=series, now=now)
+        .filter(reduce(and_, (_contains(t.searched) for t in query.terms)))
+        .annotate(relevance=reduce(add, scores))
         .select_related("series", "search_document")
         .defer(
             "intro",
@@ -134,11 +318,70 @@ def search_episodes(query: ReaderQuery, *, now: datetime | None = None) -> Query
     )
 
 
+# A search lists at most this many results (50 pages of 20). Counting further
+# would read every matching document for a number no reader pages through.
+MAX_RESULTS = 1000
+
+
+class SearchPaginator(Paginator):
+    """Pages of search results, counting at most MAX_RESULTS matches.
+
+    The count is one query that neither ranks nor sorts: it stops at the
+    MAX_RESULTS + 1st match. `more_than_listed` says whether it got there.
+    """
+
+    more_than_listed = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.order_by().values("pk")[: MAX_RESULTS + 1].count()
+        self.more_than_listed = found > MAX_RESULTS
+        return min(found, MAX_RESULTS)
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What the empty and the no-result page offer: recent keywords, latest episodes."""
+
+    keywords: list = field(default_factory=list)
+    episodes: list[Episode] = field(default_factory=list)
+
+
+SUGGESTED_KEYWORDS = 8
+SUGGESTED_EPISODES = 5
+# Keywords are gathered from this many of the latest published episodes.
+SUGGESTION_WINDOW = 20
+
+
+def suggestions(*, series: Series | None = None, now: datetime | None = None) -> Suggestions:
+    """Keywords of the latest published episodes and the latest episodes themselves.
+
+    Published episodes only, so a draft's keyword is never offered. Two queries:
+    the latest episodes (with their series), and their keywords.
+    """
+    episodes = Episode.objects.published(now)
+    if series is not None:
+        episodes = episodes.filter(series=series)
+    latest = list(
+        episodes.as_cards()
+        .order_by("-publish_at", "-pk")
+        .prefetch_related("keywords")[:SUGGESTION_WINDOW]
+    )
+    keywords: dict[str, object] = {}
+    for episode in latest:
+        for tag in episode.keywords.all():
+            keywords.setdefault(tag.name, tag)
+    return Suggestions(
+        keywords=list(keywords.values())[:SUGGESTED_KEYWORDS],
+        episodes=latest[:SUGGESTED_EPISODES],
+    )
+
+
 # --- Showing results ---------------------------------------------------------------
 
 
-def _match_spans(text: str, folded_query: str) -> list[tuple[int, int]]:
-    """Where the query occurs in `text`, as (start, end) offsets into `text` itself."""
+def _match_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
+    """Where any needle occurs in `text`, as merged (start, end) offsets into `text` itself."""
     folded: list[str] = []
     origins: list[int] = []
     for index, char in enumerate(text):
@@ -146,16 +389,19 @@ def _match_spans(text: str, folded_query: str) -> list[tuple[int, int]]:
         folded.append(piece)
         origins.extend([index] * len(piece))
     haystack = "".join(folded)
+    found_spans: list[tuple[int, int]] = []
+    for needle in needles:
+        found = haystack.find(needle) if needle else -1
+        while found != -1:
+            end = found + len(needle)
+            found_spans.append((origins[found], origins[end - 1] + 1))
+            found = haystack.find(needle, end)
     spans: list[tuple[int, int]] = []
-    found = haystack.find(folded_query)
-    while found != -1 and folded_query:
-        end = found + len(folded_query)
-        start, stop = origins[found], origins[end - 1] + 1
-        if spans and start < spans[-1][1]:  # one character folded into several
+    for start, stop in sorted(found_spans):
+        if spans and start <= spans[-1][1]:  # overlapping terms, or one character folded in two
             spans[-1] = (spans[-1][0], max(stop, spans[-1][1]))
         else:
             spans.append((start, stop))
-        found = haystack.find(folded_query, end)
     return spans
 
 
@@ -173,33 +419,48 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Sa
     return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above
 
 
-def highlight(text: str, folded_query: str) -> SafeString:
-    """The whole text, escaped, with each occurrence of the query in <mark>."""
+def _needles(query: str | Iterable[str]) -> list[str]:
+    return [query] if isinstance(query, str) else [n for n in query if n]
+
+
+def highlight(text: str, needles: str | Iterable[str]) -> SafeString:
+    """The whole text, escaped, with each occurrence of any needle (folded) in <mark>."""
     text = unicodedata.normalize("NFC", text)
-    return _marked(text, _match_spans(text, folded_query), 0, len(text))
+    return _marked(text, _match_spans(text, _needles(needles)), 0, len(text))
 
 
-def passage(passage_text: str, folded_query: str) -> SafeString:
-    """The passage around the first match, escaped and highlighted; else the opening lines."""
+def passage(passage_text: str, needles: str | Iterable[str]) -> SafeString:
+    """The passage around the first match, escaped and highlighted; else the opening lines.
+
+    With several terms, the part holding the most of them is chosen (the first
+    such part on a tie).
+    """
+    needles = _needles(needles)
     parts = passage_text.split(PART_SEPARATOR)
+    best, best_count = None, 0
     for part in parts:
-        if folded_query and folded_query in part.translate(_FOLD):
-            spans = _match_spans(part, folded_query)
-            first_start, first_end = spans[0]
-            start = max(0, first_start - PASSAGE_BEFORE)
-            if start > 0:  # begin at a word if one starts nearby
-                space = part.find(" ", start, first_start)
-                start = space + 1 if space != -1 else start
-            end = min(len(part), first_end + PASSAGE_AFTER)
-            if end < len(part):
-                space = part.rfind(" ", first_end, end)
-                end = space if space != -1 else end
-            return format_html(
-                "{}{}{}",
-                "…" if start > 0 else "",
-                _marked(part, spans, start, end),
-                "…" if end < len(part) else "",
-            )
+        folded_part = part.translate(_FOLD)
+        count = sum(1 for needle in needles if needle in folded_part)
+        if count > best_count:
+            best, best_count = part, count
+    if best is not None:
+        part = best
+        spans = _match_spans(part, needles)
+        first_start, first_end = spans[0]
+        start = max(0, first_start - PASSAGE_BEFORE)
+        if start > 0:  # begin at a word if one starts nearby
+            space = part.find(" ", start, first_start)
+            start = space + 1 if space != -1 else start
+        end = min(len(part), first_end + PASSAGE_AFTER)
+        if end < len(part):
+            space = part.rfind(" ", first_end, end)
+            end = space if space != -1 else end
+        return format_html(
+            "{}{}{}",
+            "…" if start > 0 else "",
+            _marked(part, spans, start, end),
+            "…" if end < len(part) else "",
+        )
     opening = Truncator(parts[0] if parts else "").chars(PASSAGE_BEFORE + PASSAGE_AFTER)
     return escape(opening)
 
@@ -214,13 +475,15 @@ class SearchHit:
 
 def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
     """One result card per episode. Needs series, search_document and keywords loaded."""
-    q = query.folded
+    needles = query.needles
     return [
         SearchHit(
             episode=episode,
-            headline_html=highlight(episode.headline, q),
-            passage_html=passage(episode.search_document.passage_text, q),
-            keywords=[(tag, bool(q) and q in fold(tag.name)) for tag in episode.keywords.all()],
+            headline_html=highlight(episode.headline, needles),
+            passage_html=passage(episode.search_document.passage_text, needles),
+            keywords=[
+                (tag, any(n in fold(tag.name) for n in needles)) for tag in episode.keywords.all()
+            ],
         )
         for episode in episodes
     ]

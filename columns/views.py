@@ -232,25 +232,33 @@ def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpRes
 
 
 class SearchView(ListView):
-    """검색: published episodes matching what the reader typed, best match first.
+    """검색: published episodes holding every term the reader typed, best match first.
 
-    Three queries whatever the number of results: count, one page, its keywords.
-    A bad page number shows the nearest page rather than an error.
+    `series=<slug>` searches one series. Three queries for a page of results
+    (count, one page, its keywords), plus an EXISTS or two for each term that
+    may carry a particle (columns.search.resolve); an empty or fruitless search
+    adds two for its suggestions. A bad page number shows the nearest page.
     """
 
     template_name = "columns/search.html"
     context_object_name = "episodes"
     paginate_by = settings.EPISODES_PER_PAGE
+    paginator_class = search.SearchPaginator
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.query = search.ReaderQuery.parse(request.GET.get("q"))
+        slug = request.GET.get("series", "").strip()
+        self.series_slug = slug
+        self.series = Series.objects.filter(slug=slug).first() if slug else None
+        self.query = search.resolve(
+            search.ReaderQuery.parse(request.GET.get("q")), series=self.series
+        )
         response = super().get(request, *args, **kwargs)
         response.headers["X-Robots-Tag"] = "noindex"
         return response
 
     def get_queryset(self):
         pagecache.page_shows(self.request, pagecache.SEARCH, pagecache.LISTS)
-        return search.search_episodes(self.query).prefetch_related("keywords")
+        return search.search_episodes(self.query, series=self.series).prefetch_related("keywords")
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
@@ -259,11 +267,15 @@ class SearchView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        results = search.present(context["episodes"], self.query)
         context.update(
             query=self.query,
-            search_query=self.query.text,
+            series=self.series,
+            unknown_series=bool(self.series_slug) and self.series is None,
             max_query_length=search.MAX_QUERY_LENGTH,
-            results=search.present(context["episodes"], self.query),
+            max_terms=search.MAX_TERMS,
+            results=results,
+            suggestions=None if results else search.suggestions(series=self.series),
         )
         return context
 

@@ -125,7 +125,7 @@ PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 60 * 60)
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/")
 # The only query parameters public pages read; others share the page's entry.
-PAGE_CACHE_QUERY_PARAMETERS = ("page", "q")
+PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "series")
 # Cached variants (page numbers, search queries) stored per path per PAGE_CACHE_SECONDS.
 PAGE_CACHE_MAX_VARIANTS = 200
 # For a CDN or Varnish in front: how long it may keep a public page without a form

@@ -269,3 +269,27 @@ def test_the_columnist_writes_a_whole_episode_on_one_page_with_one_save(
         assert reader.locator(".source-article").count() == 3
         assert "2번 기사에 대하여" in reader.inner_text(".commentary")
         reader.screenshot(path=str(ARTIFACTS / f"desk-published-{name}.png"), full_page=True)
+
+
+def test_a_reader_searches_one_series_from_its_page_and_finds_one_search_box_there(
+    live_server, browser
+):
+    from tests.factories import make_series
+    from tests.factories_search import make_searchable_episode
+
+    series = make_series("밤의 기술 수첩", slug="night-notes")
+    make_searchable_episode(series, 7, headline="도서관이 AI를 만날 때", articles=0)
+    make_searchable_episode(headline="다른 연재의 도서관 이야기", articles=0)
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(live_server.url + series.get_absolute_url())
+    # The header's box and the series' box: two search landmarks with different names.
+    assert page.get_by_role("search", name="사이트 검색").count() == 1
+    page.get_by_role("search", name="이 연재에서 검색").get_by_role("searchbox").fill("도서관을")
+    page.get_by_role("search", name="이 연재에서 검색").get_by_role("button").click()
+    page.wait_for_selector(".search-summary")
+    assert page.locator(".search-result-title").all_inner_texts() == ["7화 도서관이 AI를 만날 때"]
+    # The search page has one search box: its own.
+    assert page.get_by_role("search").count() == 1
+    assert page.get_by_role("searchbox").input_value() == "도서관을"
+    page.screenshot(path=str(ARTIFACTS / "search-in-series-phone.png"), full_page=True)

@@ -44,7 +44,7 @@ def found_headlines(html: str) -> list[str]:
 # --- The box and the page ----------------------------------------------------------
 
 
-def test_every_public_page_has_a_plain_get_search_box(client):
+def test_every_public_page_but_search_has_a_plain_get_search_box_in_its_header(client):
     episode = make_searchable_episode(keywords=("반도체",))
     outlet = episode.articles.first().outlet
     pages = [
@@ -54,7 +54,6 @@ def test_every_public_page_has_a_plain_get_search_box(client):
         episode.get_absolute_url(),
         reverse("columns:keyword", args=[episode.keywords.get().slug]),
         outlet.get_absolute_url(),
-        SEARCH_URL,
         "/no-such-page/",
     ]
     for url in pages:
@@ -62,7 +61,15 @@ def test_every_public_page_has_a_plain_get_search_box(client):
         form = re.search(r'<form class="site-search"[^>]*>', html)
         assert form, url
         assert 'method="get"' in form.group(0) and f'action="{SEARCH_URL}"' in form.group(0)
+        assert 'aria-label="사이트 검색"' in form.group(0)
         assert 'name="q"' in html
+
+
+def test_the_search_page_has_one_search_box(client):
+    html = search(client, "생성형 AI")
+    assert 'class="site-search"' not in html
+    assert html.count('role="search"') == 1
+    assert html.count('name="q"') == 1
 
 
 def test_search_page_is_titled_in_korean_and_not_indexed(client):
@@ -73,9 +80,9 @@ def test_search_page_is_titled_in_korean_and_not_indexed(client):
     assert response.headers["X-Robots-Tag"] == "noindex"
 
 
-def test_the_query_stays_in_both_search_boxes(client):
+def test_the_query_stays_in_the_search_box(client):
     html = search(client, "생성형 AI")
-    assert html.count('value="생성형 AI"') == 2
+    assert html.count('value="생성형 AI"') == 1
 
 
 # --- Korean as readers type it -----------------------------------------------------
@@ -504,7 +511,13 @@ def test_postgresql_answers_searches_of_three_or_more_characters_from_the_trigra
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "columns_search_document_trgm" in plan
-    assert "columns_search_document(" in str(search_episodes(ReaderQuery.parse("양자 얽힘")).query)
+    # Every term of three or more characters is looked up in the index: a
+    # quoted phrase (folded without its space) and each word of a longer query.
+    assert "columns_search_document(" in str(
+        search_episodes(ReaderQuery.parse('"양자 얽힘"')).query
+    )
+    several = str(search_episodes(ReaderQuery.parse("양자얽힘 초전도체")).query)
+    assert several.count("columns_search_document(") == 2
     # Two characters hold no trigram: the index could only be read whole, so it is not asked.
     assert (
         "columns_search_document_trgm" not in search_episodes(ReaderQuery.parse("양자")).explain()

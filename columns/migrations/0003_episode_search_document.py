@@ -48,7 +48,7 @@ def fill_search_documents(apps, schema_editor):
     TaggedItem = apps.get_model("taggit", "TaggedItem")
     ContentType = apps.get_model("contenttypes", "ContentType")
     episode_type = ContentType.objects.filter(app_label="columns", model="episode").first()
-    for episode in Episode.objects.order_by("pk").iterator():
+    for episode in Episode.objects.select_related("series").order_by("pk").iterator():
         articles = SourceArticle.objects.filter(episode_id=episode.pk).select_related("outlet")
         keywords = (
             TaggedItem.objects.filter(content_type=episode_type, object_id=episode.pk)
@@ -71,6 +71,8 @@ def fill_search_documents(apps, schema_editor):
                 .values_list("body_html", flat=True)
             ),
             closing_html=episode.closing_html,
+            series_title=episode.series.title,
+            number=episode.number,
         )
         Document.objects.update_or_create(episode_id=episode.pk, defaults=fields)
 

@@ -34,11 +34,15 @@ def build_document(
     articles: Sequence[ArticleText],
     commentary_html: Sequence[str],
     closing_html: str,
+    series_title: str = "",
+    number: int | None = None,
 ) -> dict[str, str]:
     """The search document's columns for one episode, from plain values (no queries).
 
     Plain values rather than model instances, so the migration that fills the
-    table can call it with historical models.
+    table can call it with historical models. The series title and `48화` are
+    searchable (so `시리즈명 48` narrows to that series, and `48화` is found
+    through the trigram index) but rank like body text.
     """
     passage_parts = [subtitle, html_to_text(intro_html)]
     for article in articles:
@@ -55,7 +59,9 @@ def build_document(
         "folded_headline": fold(headline),
         "folded_keywords": fold_parts(keywords),
         "folded_lead": fold_parts(lead),
-        "folded_document": fold_parts([headline, *keywords, *passage_parts]),
+        "folded_document": fold_parts(
+            [headline, *keywords, *passage_parts, series_title, f"{number}화" if number else ""]
+        ),
         "passage_text": PART_SEPARATOR.join(passage_parts),
     }
 
@@ -73,6 +79,8 @@ def document_for(parts: EpisodeParts) -> EpisodeSearchDocument:
         ],
         commentary_html=[c.body_html for c in parts.commentary],
         closing_html=episode.closing_html,
+        series_title=episode.series.title,
+        number=episode.number,
     )
     return EpisodeSearchDocument(episode=episode, **fields)
 

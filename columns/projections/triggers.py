@@ -15,7 +15,8 @@ What a reader sees of each model, and so what a write to it marks:
   appears, changes or goes. A pending comment changes no page.
 - Keywords (TaggedItem, the taggit m2m): the episode's body and document;
   a Tag renamed or deleted: every episode carrying it.
-- Outlet renamed, Series pen name changed: the bodies (and documents) showing it.
+- Outlet renamed, Series pen name or title changed: the bodies (and documents)
+  showing it (the search document holds the series title).
 - Correction (정정): its episode's body (the list at its end) and pages.
 - LinkHealth: the article's episode's body, when the archived-copy offer
   appears or goes.
@@ -237,9 +238,12 @@ def _is_episode_type(content_type_id) -> bool:
 
 
 def _shown_names_changed(sender, instance, created):
-    """Series pen name, outlet name or slug: every body showing it (pages anyway)."""
+    """Series pen name or title, outlet name or slug: every body and document showing it."""
     label = sender._meta.label_lower
-    fields = {"columns.series": ("author_name",), "articles.outlet": ("name", "slug")}[label]
+    fields = {
+        "columns.series": ("author_name", "title"),
+        "articles.outlet": ("name", "slug"),
+    }[label]
     changed = not created and any(
         _before(instance, name) != getattr(instance, name) for name in fields
     )
