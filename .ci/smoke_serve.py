@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # collectstatic's output (`make clean` removes it too). A manifest left there by
-# an earlier run (tests/test_multi_server.py collects into it) would hide a
+# an earlier run (tests/config/test_multi_server.py collects into it) would hide a
 # `make serve` that no longer collects with production settings.
 STATIC_ROOT = ROOT / "var" / "static"
 START_TIMEOUT = 180  # seconds: install, migrate, demo, collectstatic, gunicorn

@@ -12,15 +12,15 @@ import pytest
 
 from columns.models import Volume
 from tests import images as files
-from tests import test_browser
+from tests.browser import test_browser
+from tests.browser.test_browser import ARTIFACTS
 from tests.factories import make_episode, make_series
-from tests.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 browser = test_browser.browser  # the same headless Chromium fixture
 
-AXE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+AXE = (Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
 

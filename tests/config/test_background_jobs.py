@@ -18,7 +18,7 @@ from columns.models import Comment
 from newsletter import tasks as newsletter_tasks
 from tests.factories import make_episode, make_series, make_subscriber
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db

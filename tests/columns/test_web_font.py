@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CSS = (ROOT / "static" / "css" / "site.css").read_text()
 FACES = re.findall(r"@font-face\s*\{(.*?)\}", CSS, re.S)
 

@@ -3,8 +3,8 @@
 import pytest
 
 from columns.models import Autosave, Episode
+from tests.browser.test_browser import ARTIFACTS, browser, log_in  # noqa: F401  (the fixture)
 from tests.factories import make_episode
-from tests.test_browser import ARTIFACTS, browser, log_in  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

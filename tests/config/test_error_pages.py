@@ -44,7 +44,7 @@ def test_the_server_error_page_needs_no_context_and_no_database(django_assert_nu
     assert "잠시 뒤에 다시 시도해 주세요" in html
 
 
-@pytest.mark.urls("tests.test_error_pages")
+@pytest.mark.urls("tests.config.test_error_pages")
 def test_a_bug_shows_the_korean_error_page_with_status_500(client):
     client.raise_request_exception = False
     response = client.get("/__broken__/")
@@ -58,7 +58,7 @@ def test_a_bug_shows_the_korean_error_page_with_status_500(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.urls("tests.test_error_pages")
+@pytest.mark.urls("tests.config.test_error_pages")
 def test_an_error_page_is_never_cached_for_the_next_reader(client):
     client.raise_request_exception = False
     client.get("/__broken__/")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # The interpreter a newcomer types `python` for: the base one, outside the virtualenv.
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
 

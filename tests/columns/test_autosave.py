@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from columns.models import Autosave, Episode
+from tests.columns.test_admin_episode import change_data, change_url
 from tests.factories import make_episode
-from tests.test_admin_episode import change_data, change_url
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from columns.models import Episode
-from tests.factories import make_outlet, make_series
-from tests.test_admin_episode import (
+from tests.columns.test_admin_episode import (
     ADD_URL,
     change_data,
     change_url,
@@ -20,6 +19,7 @@ from tests.test_admin_episode import (
     error_texts,
     three_articles,
 )
+from tests.factories import make_outlet, make_series
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from columns.models import Commentary, Episode
 from common.markup import MAX_BRACKETS, render_markdown, render_plain_text
 from tests.factories import make_episode, make_series
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from columns import revisions
 from columns.models import Correction, Episode
+from tests.columns.test_admin_episode import change_data, change_url, error_texts
+from tests.columns.test_feeds import as_utc
 from tests.factories import make_episode, make_series
-from tests.test_admin_episode import change_data, change_url, error_texts
-from tests.test_feeds import as_utc
 
 pytestmark = pytest.mark.django_db
 

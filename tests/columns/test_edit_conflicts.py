@@ -10,8 +10,8 @@ from django.test import Client
 
 from columns import revisions
 from columns.models import Episode
+from tests.columns.test_admin_episode import change_data, change_url, error_texts
 from tests.factories import make_episode
-from tests.test_admin_episode import change_data, change_url, error_texts
 
 pytestmark = pytest.mark.django_db
 

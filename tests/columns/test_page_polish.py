@@ -11,7 +11,7 @@ from tests.factories import make_episode, make_series
 
 pytestmark = pytest.mark.django_db
 
-CSS = (Path(__file__).resolve().parent.parent / "static" / "css" / "site.css").read_text()
+CSS = (Path(__file__).resolve().parents[2] / "static" / "css" / "site.css").read_text()
 
 
 def title_of(html: str) -> str:

@@ -14,14 +14,14 @@ from articles import services as article_services
 from articles.models import Outlet, OutletDomain
 from columns.models import Episode
 from tests import linkserver
-from tests.factories import make_episode, make_outlet, make_series
-from tests.test_admin_episode import (
+from tests.columns.test_admin_episode import (
     ADD_URL,
     article_row,
     commentary_row,
     episode_data,
     error_texts,
 )
+from tests.factories import make_episode, make_outlet, make_series
 
 pytestmark = pytest.mark.django_db
 

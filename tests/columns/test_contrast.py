@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-CSS = (Path(__file__).resolve().parent.parent / "static" / "css" / "site.css").read_text()
+CSS = (Path(__file__).resolve().parents[2] / "static" / "css" / "site.css").read_text()
 
 # (text, background, minimum ratio, where readers see it)
 PAIRS = [

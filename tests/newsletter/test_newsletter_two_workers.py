@@ -15,7 +15,7 @@ from newsletter.models import Delivery
 from tests.factories import make_episode, make_series, make_subscriber
 from tests.smtpserver import SMTPServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_NEWSLETTER_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "k7Qe2-v9rXw4_Lp0sT8mZ3nB6yH1cJ5fD0gA2uR7iO4eW9qS3xV8tN6bM1zK5hY0",
     "DJANGO_ALLOWED_HOSTS": "column.example.com",

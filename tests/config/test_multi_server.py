@@ -19,7 +19,7 @@ from django.db import connection
 from columns.models import Episode
 from tests.factories import make_episode, make_series
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

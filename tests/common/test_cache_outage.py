@@ -24,8 +24,8 @@ from django.urls import reverse
 import common.cache
 from columns.models import Comment, Episode
 from common.cache import ResilientRedisCache
+from tests.columns.test_admin_episode import change_data, change_url, error_texts
 from tests.factories import make_episode, make_series
-from tests.test_admin_episode import change_data, change_url, error_texts
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 # Nothing written to disk: a restarted server comes back empty.

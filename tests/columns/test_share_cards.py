@@ -13,8 +13,8 @@ from PIL import Image
 from columns import sharecards
 from columns.models import Episode
 from tests import images as files
+from tests.columns.test_share_previews import HeadReader
 from tests.factories import make_episode, make_series
-from tests.test_share_previews import HeadReader
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +196,6 @@ def test_the_site_has_a_favicon_and_a_touch_icon(client):
     assert response["Location"].endswith("favicon.ico")
     html = client.get(reverse("columns:home")).content.decode()
     assert 'rel="apple-touch-icon"' in html
-    root = Path(__file__).resolve().parent.parent / "static"
+    root = Path(__file__).resolve().parents[2] / "static"
     assert Image.open(root / "apple-touch-icon.png").size == (180, 180)
     assert Image.open(root / "favicon.ico").format == "ICO"

@@ -42,11 +42,11 @@ from columns.transfer.format import SEOUL
 from columns.transfer.text import parse_text
 from columns.transfer.writer import import_paths
 
-FIXTURES = Path(__file__).parent / "fixtures" / "posts"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "posts"
 EP7 = FIXTURES / "02-dashes-and-idn.txt"
 EP8 = FIXTURES / "01-untied-commentary.txt"
 EP9 = FIXTURES / "03-empty-keywords.txt"
-SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
 TECHNARU_IDN = "xn--910br1n7puuza.example.com"  # idna.encode("테크나루", uts46=True)
 
