@@ -1,7 +1,6 @@
 """Two workers on one PostgreSQL and one Redis mail every subscriber exactly once."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,11 @@ from django.db import connection
 
 from newsletter.models import Delivery
 from tests.factories import make_episode, make_series, make_subscriber
+from tests.services import redis_available
 from tests.smtpserver import SMTPServer
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_NEWSLETTER_REDIS_URL", "redis://127.0.0.1:6379/7")
-
-
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 pytestmark = [
