@@ -1,6 +1,5 @@
 from types import SimpleNamespace
 
-import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -18,6 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from articles import services as article_services
 from articles.admin import LinkHealthInlineMixin, SourceArticleAdmin
@@ -25,7 +25,6 @@ from articles.models import SourceArticle
 from columns import autosave, revisions, services
 from columns.middleware import admin_reads_only
 from columns.models import (
-    Autosave,
     Comment,
     Commentary,
     Correction,
@@ -521,6 +520,11 @@ class EpisodeAdmin(VersionAdmin):
                 self.admin_site.admin_view(autosave.autosave_view),
                 name="columns_episode_autosave",
             ),
+            path(
+                "add/autosave/",
+                self.admin_site.admin_view(autosave.autosave_view),
+                name="columns_episode_autosave_new",
+            ),
             *super().get_urls(),
         ]
 
@@ -552,6 +556,14 @@ class EpisodeAdmin(VersionAdmin):
             "restore_version": revisions.version_of(old),
         }
         return TemplateResponse(request, "admin/columns/episode/revision_compare.html", context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if request.method == "GET":
+            extra_context["autosave_offer"] = autosave.offer_new(user=request.user)
+        extra_context["autosave_interval"] = settings.AUTOSAVE_INTERVAL_SECONDS
+        extra_context["autosave_url"] = reverse("admin:columns_episode_autosave_new")
+        return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -661,18 +673,17 @@ class EpisodeAdmin(VersionAdmin):
         note = form.cleaned_data.get("correction_note")
         if note:
             revisions.correction_add(episode=episode, note=note, user=request.user)
-        reversion.add_meta(
-            EpisodeRevision,
-            episode_id_at_save=episode.pk,
-            edit_version=episode.edit_version,
-            keywords=sorted(episode.keywords.names()),
-        )
-        Autosave.objects.filter(episode=episode, user=request.user).delete()
+        revisions.keep_in_revision(episode)
+        autosave.autosave_forget(episode=episode, user=request.user)
+        if not change:  # added from the add page: its autosave is this episode now
+            autosave.autosave_forget(episode=None, user=request.user)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """Restore a kept revision: the form shows it, saving it makes a new revision."""
-        meta = EpisodeRevision.objects.filter(revision__version__pk=version_id).first()
         episode_id = int(object_id) if str(object_id).isdigit() else None
+        meta = EpisodeRevision.objects.filter(
+            revision__version__pk=version_id, episode_id_at_save=episode_id
+        ).first()
         if episode_id is not None:
             if request.method == "POST":
                 current = revisions.locked_edit_version(episode_id=episode_id)
@@ -688,7 +699,10 @@ class EpisodeAdmin(VersionAdmin):
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
-        meta = EpisodeRevision.objects.filter(revision__version__pk=version_id).first()
+        deleted = Version.objects.filter(pk=version_id).values_list("object_id", flat=True).first()
+        meta = EpisodeRevision.objects.filter(
+            revision__version__pk=version_id, episode_id_at_save=deleted or 0
+        ).first()
         if meta is not None:
             request.episode_restoring_keywords = meta.keywords
         return super().recover_view(request, version_id, extra_context)
@@ -741,6 +755,7 @@ class EpisodeAdmin(VersionAdmin):
         with transaction.atomic():
             for episode in queryset:
                 services.episode_publish(episode=episode, when=timezone.now())
+            revisions.keep_revisions(episodes=queryset, user=request.user, comment=_("발행"))
         self.message_user(request, _("%d개 회차를 발행했습니다.") % len(queryset), messages.SUCCESS)
 
     @admin.action(description=_("선택한 회차를 초안으로 되돌리기"), permissions=["change"])
@@ -748,46 +763,68 @@ class EpisodeAdmin(VersionAdmin):
         with transaction.atomic():
             for episode in queryset:
                 services.episode_unpublish(episode=episode)
+            revisions.keep_revisions(
+                episodes=queryset, user=request.user, comment=_("초안으로 되돌림")
+            )
         self.message_user(
             request, _("%d개 회차를 초안으로 되돌렸습니다.") % len(queryset), messages.SUCCESS
         )
 
 
+class PartOfEpisodeAdmin(VersionAdmin):
+    """A part of an episode on its own screen: every save or delete, one at a time or in
+    bulk, makes the episode's open forms stale and keeps a revision of the episode."""
+
+    #: What the revision comment calls a deleted row ("인용 기사 삭제: …").
+    deleted_label = ""
+
+    def save_model(self, request, obj, form, change):
+        moved_from = obj.stored_value("episode_id")  # a row moved to another episode leaves one
+        super().save_model(request, obj, form, change)
+        episode_ids = [obj.episode_id]
+        if isinstance(moved_from, int):
+            episode_ids.append(moved_from)
+        revisions.episode_changed_elsewhere(episode_ids=episode_ids, user=request.user, comment="")
+
+    def delete_model(self, request, obj):
+        episode_id, described = obj.episode_id, str(obj)
+        super().delete_model(request, obj)
+        revisions.episode_changed_elsewhere(
+            episode_ids=[episode_id],
+            user=request.user,
+            comment=f"{self.deleted_label}: {described}",
+        )
+
+    def delete_queryset(self, request, queryset):
+        rows = list(queryset)
+        super().delete_queryset(request, queryset)
+        revisions.episode_changed_elsewhere(
+            episode_ids=[row.episode_id for row in rows],
+            user=request.user,
+            comment=f"{self.deleted_label}: " + ", ".join(str(row) for row in rows),
+        )
+
+
 @admin.register(Commentary)
-class CommentaryAdmin(VersionAdmin):
+class CommentaryAdmin(PartOfEpisodeAdmin):
     list_display = ["__str__", "episode", "position", "source_article"]
     list_select_related = ["episode__series", "source_article"]
     search_fields = ["body", "episode__headline"]
     autocomplete_fields = ["episode", "source_article"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        revisions.episode_touch(episode_id=obj.episode_id)
-
-    def delete_model(self, request, obj):
-        episode_id = obj.episode_id
-        super().delete_model(request, obj)
-        revisions.episode_touch(episode_id=episode_id)
+    deleted_label = _("논평 문단 삭제")
 
 
 admin.site.unregister(SourceArticle)
 
 
 @admin.register(SourceArticle)
-class EpisodeSourceArticleAdmin(VersionAdmin, SourceArticleAdmin):
+class EpisodeSourceArticleAdmin(PartOfEpisodeAdmin, SourceArticleAdmin):
     """articles' own screen, with history and recovery, and saves that make episode forms stale.
 
     Registered here because `articles` knows nothing of episodes' edit numbers.
     """
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        revisions.episode_touch(episode_id=obj.episode_id)
-
-    def delete_model(self, request, obj):
-        episode_id = obj.episode_id
-        super().delete_model(request, obj)
-        revisions.episode_touch(episode_id=episode_id)
+    deleted_label = _("인용 기사 삭제")
 
 
 @admin.register(Correction)

@@ -538,8 +538,9 @@ class EpisodeRevision(models.Model):
     that save (columns.revisions finds the revision an edit form was made from).
     """
 
-    revision = models.OneToOneField(
-        "reversion.Revision", on_delete=models.CASCADE, related_name="episode_meta"
+    # A bulk action keeps every episode it changed in one revision: one row each.
+    revision = models.ForeignKey(
+        "reversion.Revision", on_delete=models.CASCADE, related_name="episode_metas"
     )
     episode_id_at_save = models.PositiveBigIntegerField(_("회차 번호(내부)"), db_index=True)
     edit_version = models.PositiveIntegerField(_("편집 판"))
@@ -604,11 +605,18 @@ class Autosave(models.Model):
     """An editor's unsaved change form of one episode, kept every few seconds while typing.
 
     Never published and never applied by itself: reopening the episode offers it.
-    One row per episode and editor (the newest draft replaces the older one).
+    One row per episode and editor (the newest draft replaces the older one), and
+    one per editor without an episode: the "add episode" form of an episode that
+    was never saved, offered again when that editor opens the add page.
     """
 
     episode = models.ForeignKey(
-        Episode, verbose_name=_("회차"), on_delete=models.CASCADE, related_name="autosaves"
+        Episode,
+        verbose_name=_("회차"),
+        on_delete=models.CASCADE,
+        related_name="autosaves",
+        null=True,
+        blank=True,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -624,7 +632,12 @@ class Autosave(models.Model):
         verbose_name_plural = _("자동 저장")
         constraints = [
             models.UniqueConstraint(fields=["episode", "user"], name="autosave_one_per_editor"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(episode__isnull=True),
+                name="autosave_one_new_episode_per_editor",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"autosave of episode {self.episode_id} by {self.user_id}"
+        return f"autosave of episode {self.episode_id or 'new'} by {self.user_id}"

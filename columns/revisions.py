@@ -18,6 +18,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import timedelta
 
+import reversion
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -44,6 +45,48 @@ def locked_edit_version(*, episode_id: int) -> int | None:
 def episode_touch(*, episode_id: int) -> None:
     """A part was saved apart from its episode's form: older episode forms are now stale."""
     Episode.objects.filter(pk=episode_id).update(edit_version=F("edit_version") + 1)
+
+
+def episode_changed_elsewhere(*, episode_ids, user, comment: str) -> None:
+    """Parts of these episodes were saved or deleted apart from the episode form.
+
+    Each episode's open forms become stale (`episode_touch`) and the episode is
+    kept in a revision, as a save of its form keeps it: the history lists who
+    did what, and the conflict message can name it.
+    """
+    episode_ids = sorted(set(episode_ids))
+    for episode_id in episode_ids:
+        episode_touch(episode_id=episode_id)
+    keep_revisions(episodes=Episode.objects.filter(pk__in=episode_ids), user=user, comment=comment)
+
+
+def keep_revisions(*, episodes, user, comment: str) -> None:
+    """Keep each episode as it now is (articles, commentary, keywords) in a revision.
+
+    Inside a reversion block already open (VersionAdmin's change and list
+    views) the episodes join that revision, so one bulk action is one revision;
+    otherwise one is made here.
+    """
+    if not reversion.is_active():
+        with reversion.create_revision():
+            keep_revisions(episodes=episodes, user=user, comment=comment)
+        return
+    reversion.set_user(user)
+    if comment:
+        reversion.set_comment(comment)
+    for episode in episodes:
+        keep_in_revision(episode)
+
+
+def keep_in_revision(episode: Episode) -> None:
+    """Add the episode (with its articles and commentary) and its keywords to the open revision."""
+    reversion.add_to_revision(episode)
+    reversion.add_meta(
+        EpisodeRevision,
+        episode_id_at_save=episode.pk,
+        edit_version=episode.edit_version,
+        keywords=sorted(episode.keywords.names()),
+    )
 
 
 def latest_revision(*, episode_id: int) -> EpisodeRevision | None:

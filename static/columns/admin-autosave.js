@@ -31,9 +31,21 @@
     return field ? field.value : "";
   }
 
+  // The add page of an episode never saved: its browser copy has no "last
+  // save" to be older than, so it is dropped when the form is sent (the
+  // server keeps its own copy until an episode is added from it).
+  var newEpisode = box.dataset.newEpisode === "true";
+
   var stopped = false;
   form.addEventListener("submit", function () {
     stopped = true; // the form is being saved for real
+    if (newEpisode) {
+      try {
+        window.localStorage.removeItem(backupKey);
+      } catch (e) {
+        // nothing kept, nothing to drop
+      }
+    }
   });
 
   function save() {
@@ -108,7 +120,7 @@
     } catch (e) {
       copy = null;
     }
-    var lastSaved = Date.parse(box.dataset.lastSaved || "");
+    var lastSaved = Date.parse(box.dataset.lastSaved || "") || 0;
     if (!copy || !copy.form || copy.form === last || !(copy.at > lastSaved)) return;
     var data = {};
     new URLSearchParams(copy.form).forEach(function (value, name) {

@@ -4,7 +4,7 @@ import pytest
 
 from columns.models import Autosave, Episode
 from tests.browser.test_browser import ARTIFACTS, browser, log_in  # noqa: F401  (the fixture)
-from tests.factories import make_episode
+from tests.factories import make_episode, make_series
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,3 +75,36 @@ def test_text_typed_after_the_session_expired_is_kept_in_the_browser_and_offered
     page.click("#autosave-browser-offer button")
     assert page.input_value("#id_closing") == "세션이 끝난 뒤에 쓴 맺음말"
     context.close()
+
+
+def test_a_new_episode_never_saved_is_autosaved_and_offered_back(
+    live_server,
+    browser,  # noqa: F811  (the fixture, imported above)
+    django_user_model,
+    settings,
+):
+    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
+    django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")
+    make_series(slug="new-draft")
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    log_in(page, live_server.url, "chief", "correct-horse-battery")
+
+    add_page = f"{live_server.url}/admin/columns/episode/add/"
+    page.goto(add_page)
+    page.fill("#id_headline", "아직 한 번도 저장하지 않은 회차")
+    page.fill("#id_closing", "탭이 닫히기 전에 쓴 맺음말")
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('자동 저장했습니다')",
+        timeout=10_000,
+    )
+    assert Autosave.objects.get(episode__isnull=True).data["closing"] == [
+        "탭이 닫히기 전에 쓴 맺음말"
+    ]
+
+    page.goto(add_page)  # a fresh, empty add page
+    assert page.input_value("#id_headline") == ""
+    page.wait_for_selector("#autosave-offer")
+    page.click("#autosave-restore")
+    assert page.input_value("#id_headline") == "아직 한 번도 저장하지 않은 회차"
+    assert page.input_value("#id_closing") == "탭이 닫히기 전에 쓴 맺음말"
+    assert not Episode.objects.exists()

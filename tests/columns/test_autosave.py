@@ -9,8 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from columns.models import Autosave, Episode
-from tests.columns.test_admin_episode import change_data, change_url
-from tests.factories import make_episode
+from tests.columns.test_admin_episode import (
+    ADD_URL,
+    article_row,
+    change_data,
+    change_url,
+    commentary_row,
+    episode_data,
+    error_texts,
+)
+from tests.factories import make_episode, make_outlet, make_series
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +137,61 @@ def test_a_stale_form_is_still_autosaved_when_someone_else_saved_since(chief, ed
     )
     chief.post(autosave_url(episode), stale)
     assert Autosave.objects.get(episode=episode).data["closing"] == ["뒤처진 양식의 맺음말"]
+
+
+# --- An episode that was never saved ------------------------------------------------
+
+NEW_AUTOSAVE_URL = "/admin/columns/episode/add/autosave/"
+
+
+def test_the_add_page_autosaves_an_episode_never_saved(chief, superuser):
+    html = chief.get(ADD_URL).content.decode()
+    assert f'data-url="{NEW_AUTOSAVE_URL}"' in html and 'data-new-episode="true"' in html
+
+    response = chief.post(NEW_AUTOSAVE_URL, {"headline": "아직 저장 안 한 제목", "closing": "초고"})
+
+    assert response.status_code == 200 and "자동 저장했습니다" in response.json()["message"]
+    kept = Autosave.objects.get(episode__isnull=True, user=superuser)
+    assert kept.data["headline"] == ["아직 저장 안 한 제목"]
+    assert not Episode.objects.exists()
+
+
+def test_reopening_the_add_page_offers_the_unsaved_episode_back(chief):
+    chief.post(NEW_AUTOSAVE_URL, {"headline": "브라우저가 꺼진 원고"})
+    chief.post(NEW_AUTOSAVE_URL, {"headline": "조금 더 쓴 원고"})  # replaces, never piles up
+
+    html = chief.get(ADD_URL).content.decode()
+    assert "아직 저장하지 않은 새 회차가 있습니다" in html
+    offered = html.split('id="autosave-data" type="application/json">')[1].split("</script>")[0]
+    assert json.loads(offered)["headline"] == ["조금 더 쓴 원고"]
+    assert Autosave.objects.filter(episode__isnull=True).count() == 1
+
+
+def test_adding_the_episode_forgets_the_unsaved_autosave(chief, superuser):
+    series = make_series(slug="new-autosave")
+    make_outlet(name="가상일보", domain="daily.example.com")
+    chief.post(NEW_AUTOSAVE_URL, {"headline": "곧 저장할 원고"})
+    data = episode_data(
+        series,
+        articles=[article_row(1, "https://daily.example.com/news/1")],
+        commentary=[commentary_row(1, "논평 한 문단.")],
+    )
+    response = chief.post(ADD_URL, data)
+    assert response.status_code == 302, error_texts(response.content.decode())
+    assert not Autosave.objects.filter(user=superuser).exists()
+    assert "아직 저장하지 않은 새 회차가 있습니다" not in chief.get(ADD_URL).content.decode()
+
+
+def test_the_unsaved_episode_is_each_editors_own(chief, editor):
+    chief.post(NEW_AUTOSAVE_URL, {"headline": "치프의 새 원고"})
+    other = Client()
+    other.force_login(editor)
+    assert "치프의 새 원고" not in other.get(ADD_URL).content.decode()
+
+
+def test_only_staff_who_may_add_episodes_autosave_a_new_one(client, outsider, moderator):
+    client.force_login(outsider)  # not staff: sent to the admin login
+    assert client.post(NEW_AUTOSAVE_URL, {"headline": "x"}).status_code == 302
+    client.force_login(moderator)  # staff, but moderators do not write episodes
+    assert client.post(NEW_AUTOSAVE_URL, {"headline": "x"}).status_code == 403
+    assert not Autosave.objects.exists()

@@ -243,3 +243,57 @@ def test_the_refusal_counts_the_saves_made_since_the_form_was_opened(desk):
     assert "이 양식을 연 뒤에 다른 저장이 2번 있었습니다. 마지막 저장: chief님이" in message
     assert "맺음말" in message
     assert opened(episode).subtitle == "첫 저장"
+
+
+# --- Saves and deletes on the parts' own screens, one at a time or in bulk ----------
+
+
+def test_bulk_deleting_articles_makes_open_episode_forms_stale(desk):
+    a, b = desk
+    episode = make_episode(articles=3, commentary=0)
+    form_of_b = opened(episode)
+    doomed = list(episode.articles.filter(position__in=[1, 2]).values_list("pk", flat=True))
+
+    response = a.post(
+        "/admin/articles/sourcearticle/",
+        {"action": "delete_selected", "_selected_action": doomed, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert episode.articles.count() == 1
+
+    refused = b.post(change_url(episode), change_data(form_of_b, subtitle="B의 부제"))
+    assert refused.status_code == 200
+    assert "이 양식을 연 뒤에 다른 저장이 있었습니다" in refusal(refused)
+    assert "chief님이" in refusal(refused) and "인용 기사 삭제" in refusal(refused)
+    assert opened(episode).subtitle != "B의 부제"
+
+
+def test_bulk_deleting_paragraphs_of_two_episodes_renews_both(desk):
+    a, _b = desk
+    first = make_episode(articles=1, commentary=2)
+    second = make_episode(articles=1, commentary=2)
+    before = {e.pk: e.edit_version for e in (first, second)}
+    doomed = [first.commentary.first().pk, second.commentary.first().pk]
+
+    response = a.post(
+        "/admin/columns/commentary/",
+        {"action": "delete_selected", "_selected_action": doomed, "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    for episode in (first, second):
+        assert opened(episode).edit_version == before[episode.pk] + 1
+        assert episode.commentary.count() == 1
+
+
+def test_deleting_one_article_on_its_own_screen_makes_open_forms_stale(desk):
+    a, b = desk
+    episode = make_episode(articles=2, commentary=0)
+    form_of_b = opened(episode)
+    article = episode.articles.get(position=2)
+
+    response = a.post(f"/admin/articles/sourcearticle/{article.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    refused = b.post(change_url(episode), change_data(form_of_b, subtitle="B의 부제"))
+    assert refused.status_code == 200 and "인용 기사 삭제" in refusal(refused)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
 
+from columns import revisions
 from columns.models import Episode
 from tests.columns.test_admin_episode import (
     ADD_URL,
@@ -19,7 +20,7 @@ from tests.columns.test_admin_episode import (
     error_texts,
     three_articles,
 )
-from tests.factories import make_outlet, make_series
+from tests.factories import make_episode, make_outlet, make_series
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +230,41 @@ def test_pruning_keeps_the_history_of_episodes_that_still_exist(chief, edited):
     Revision.objects.update(date_created=timezone.now() - timedelta(days=400))
     call_command("prune_deleted_revisions", stdout=open("/dev/null", "w"))
     assert Version.objects.get_for_object(edited).count() == 2
+
+
+def test_publishing_from_the_list_keeps_a_revision_of_each_episode(chief, edited):
+    second = make_episode(series=edited.series, status=Episode.Status.DRAFT)
+    response = chief.post(
+        reverse("admin:columns_episode_changelist"),
+        {"action": "publish_now", "_selected_action": [edited.pk, second.pk]},
+    )
+    assert response.status_code == 302
+    for episode in (edited, second):
+        kept = revisions.episode_revisions(episode_id=episode.pk)
+        latest = kept[0]
+        assert latest.revision.get_comment() == "발행"
+        assert latest.revision.user.get_username() == "chief"
+        assert latest.edit_version == Episode.objects.get(pk=episode.pk).edit_version
+        assert revisions.snapshot(latest)["상태"] == "발행"
+    assert "발행" in chief.get(history_url(edited)).content.decode()
+
+
+def test_an_article_saved_on_its_own_screen_is_in_the_episodes_history(chief, edited):
+    article = edited.articles.get(position=1)
+    response = chief.post(
+        f"/admin/articles/sourcearticle/{article.pk}/change/",
+        {
+            "episode": str(edited.pk),
+            "position": "1",
+            "headline": "따로 고친 기사 제목",
+            "outlet": str(article.outlet_id),
+            "url": article.url,
+            "summary": article.summary,
+            "published_on": "",
+            "_save": "저장",
+        },
+    )
+    assert response.status_code == 302, error_texts(response.content.decode())
+    latest = revisions.episode_revisions(episode_id=edited.pk)[0]
+    assert "따로 고친 기사 제목" in revisions.snapshot(latest)["인용 기사 1"]
+    assert latest.edit_version == Episode.objects.get(pk=edited.pk).edit_version
