@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db.models import F, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -8,8 +10,27 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import BrokenLink, LinkHealth, Outlet, OutletDomain, SourceArticle, SourceText
-from articles.quotes import check_quotes
+from articles import services
+from articles.models import (
+    BrokenLink,
+    LinkHealth,
+    Outlet,
+    OutletDomain,
+    SourceArticle,
+    SourceQuote,
+    SourceText,
+)
+from articles.quotes import (
+    MAX_QUOTE_LENGTH,
+    MAX_QUOTES_PER_ARTICLE,
+    check_quotes,
+    quote_paragraph,
+    quotes_from_text,
+)
+from articles.textfragments import text_fragment_url
+
+#: The article's quotes in order, loaded with it (admin querysets).
+QUOTES_IN_ORDER = Prefetch("quotes", queryset=SourceQuote.objects.order_by("position"))
 
 
 class OutletDomainInline(admin.TabularInline):
@@ -89,7 +110,10 @@ def link_health_html(article: SourceArticle) -> str:
 
 
 def quote_checks_html(article: SourceArticle) -> str:
-    """Each quote of the summary against the last fetched page. Needs `source_text` loaded."""
+    """Each quote, one by one, against the last fetched page, with a link to its place there.
+
+    Needs `source_text` and `quotes` loaded (no query).
+    """
     if not article.pk:
         return "—"
     try:
@@ -98,23 +122,142 @@ def quote_checks_html(article: SourceArticle) -> str:
         stored = None
     if stored is not None and stored.url != article.url:
         stored = None
-    checks = check_quotes(article.summary, stored.text if stored else None)
+    checks = check_quotes([q.text for q in article.quotes.all()], stored.text if stored else None)
     if not checks:
-        return _("요약에 따옴표로 묶은 인용문이 없습니다.")
+        return _("인용문이 없습니다.")
     basis = (
         format_html("{} 가져온 원문과 비교했습니다.", _when(stored.fetched_at))
         if stored
         else _("원문을 가져오지 못해 비교할 수 없습니다.")
     )
     return format_html(
-        '{}<ul class="quote-checks">{}</ul>',
+        '{}<ol class="quote-checks">{}</ol>',
         basis,
         format_html_join(
             "",
-            '<li class="quote-{}"><strong>{}</strong> “{}”</li>',
-            ((c.status.value, c.status.label, c.quote) for c in checks),
+            '<li class="quote-{}"><strong>{}</strong> “{}” '
+            '<a href="{}" rel="noopener noreferrer">원문에서 찾기</a></li>',
+            (
+                (c.status.value, c.status.label, c.quote, text_fragment_url(article.url, c.quote))
+                for c in checks
+            ),
         ),
     )
+
+
+# --- Quotes in a form: one box, one quote per paragraph -------------------------------
+
+
+class QuotesField(forms.Field):
+    """A text box holding the article's quotes, one per paragraph; cleans to a list of texts.
+
+    Quote marks around a whole paragraph are optional (articles.quotes.quotes_from_text).
+    """
+
+    widget = forms.Textarea
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("인용문(기사 원문 그대로)"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "언론사의 문장을 고치지 않고 그대로 옮깁니다. 인용문 하나에 한 문단, 인용문 "
+                "사이는 빈 줄로 나눕니다. 따옴표는 없어도 됩니다(독자에게 인용으로 보이고, "
+                "원문의 그 문장으로 가는 링크가 붙습니다). 마크다운은 쓰지 않습니다. 생략한 "
+                "곳은 …로 표시합니다."
+            ),
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("rows", 4)
+        self.widget.attrs["data-desk-quotes"] = ""
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return "\n\n".join(quote_paragraph(q) for q in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        return quotes_from_text(value or "")
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        errors = []
+        if len(value) > MAX_QUOTES_PER_ARTICLE:
+            errors.append(
+                ValidationError(
+                    _("인용문은 기사 하나에 %(limit)s개까지입니다(지금 %(count)s개)."),
+                    code="too_many",
+                    params={"limit": MAX_QUOTES_PER_ARTICLE, "count": len(value)},
+                )
+            )
+        for number, text in enumerate(value, start=1):
+            if not text:
+                errors.append(
+                    ValidationError(
+                        _("%(number)s번째 인용문이 비어 있습니다(따옴표만 있습니다)."),
+                        code="empty",
+                        params={"number": number},
+                    )
+                )
+            elif len(text) > MAX_QUOTE_LENGTH:
+                errors.append(
+                    ValidationError(
+                        _(
+                            "%(number)s번째 인용문이 너무 깁니다(%(length)s자, %(limit)s자까지). "
+                            "나누거나 줄이거나, 내 말로 정리해 요약에 적어 주세요."
+                        ),
+                        code="too_long",
+                        params={"number": number, "length": len(text), "limit": MAX_QUOTE_LENGTH},
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(self.prepare_value(initial)) != self.to_python(data)
+
+
+class QuotesFormMixin:
+    """For a SourceArticle model form declaring ``quotes = QuotesField()``: saved as quote rows.
+
+    The rows are written right after the article, in the same transaction
+    (`articles.services.quotes_replace`); their positions are their place in the box.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No query when the quotes were prefetched (QUOTES_IN_ORDER).
+        self.stored_quotes = list(self.instance.quotes.all()) if self.instance.pk else []
+        self.initial["quotes"] = [q.text for q in self.stored_quotes]
+
+    def save(self, commit=True):
+        article = super().save(commit)
+        if commit:
+            self.save_quotes()
+        else:
+            save_related = self.save_m2m
+
+            def save_m2m():
+                save_related()
+                self.save_quotes()
+
+            self.save_m2m = save_m2m
+        return article
+
+    def save_quotes(self) -> None:
+        texts = self.cleaned_data.get("quotes")
+        if texts is None or texts == self.initial["quotes"]:
+            return  # unchanged: nothing written
+        services.quotes_replace(article=self.instance, texts=texts, stored=self.stored_quotes)
+
+
+class SourceArticleAdminForm(QuotesFormMixin, forms.ModelForm):
+    quotes = QuotesField()
+
+    class Meta:
+        model = SourceArticle
+        fields = ["episode", "position", "url", "headline", "outlet", "published_on", "summary"]
 
 
 def other_citations_html(article: SourceArticle) -> str:
@@ -156,7 +299,12 @@ class LinkHealthInlineMixin:
     """For an inline of SourceArticle: the link's health and quote checks, read-only."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("health", "source_text")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("health", "source_text")
+            .prefetch_related(QUOTES_IN_ORDER)
+        )
 
     @admin.display(description=_("링크·인용문 확인"))
     def citation_check(self, article: SourceArticle) -> str:
@@ -271,12 +419,20 @@ class BrokenLinkAdmin(admin.ModelAdmin):
 
 @admin.register(SourceArticle)
 class SourceArticleAdmin(admin.ModelAdmin):
+    form = SourceArticleAdminForm
     list_display = ["headline", "outlet", "episode", "position", "url", "link_result"]
     list_filter = ["outlet", "health__result"]
     list_select_related = ["outlet", "episode__series", "health"]
     search_fields = ["headline", "url", "outlet__name", "episode__headline"]
     autocomplete_fields = ["episode", "outlet"]
+    fields = [
+        "episode", "position", "url", "headline", "outlet", "published_on", "quotes", "summary",
+        "citation_check",
+    ]  # fmt: skip
     readonly_fields = ["citation_check"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(QUOTES_IN_ORDER)
 
     @admin.display(description=_("링크·인용문 확인"))
     def citation_check(self, article: SourceArticle) -> str:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import MD5
@@ -12,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from articles.quotes import MAX_QUOTE_LENGTH
+from articles.textfragments import text_fragment_url
 from articles.urlrules import MAX_URL_LENGTH, canonicalize_url
 from common.markup import MarkdownField, render_markdown
 from common.models import RemembersLoadedValues
@@ -123,9 +126,14 @@ class SourceArticleQuerySet(models.QuerySet):
         )
 
 
-@reversion.register()
+# Following `quotes`, an episode's revision (which follows its articles) keeps its quotes too.
+@reversion.register(follow=("quotes",))
 class SourceArticle(RemembersLoadedValues):
-    """A news article an episode summarizes (요약한 기사) and cites (참고기사)."""
+    """A news article an episode summarizes (요약한 기사) and cites (참고기사).
+
+    What the outlet said is kept as quotes (`SourceQuote`, the outlet's exact
+    words, one row each); `summary` is the editor's own words about it.
+    """
 
     remembered_fields = ("episode_id", "url", "outlet_id")
 
@@ -146,7 +154,13 @@ class SourceArticle(RemembersLoadedValues):
         help_text=_("비워 두면 주소의 도메인으로 찾습니다."),
     )
     url = CitedURLField(_("기사 주소"))
-    summary = MarkdownField(_("요약(인용문)"), blank=True)
+    summary = MarkdownField(
+        _("요약(내 말로)"),
+        blank=True,
+        help_text=_(
+            "기사의 내용을 내 말로 정리합니다. 기사의 문장을 그대로 옮길 때는 인용문에 씁니다."
+        ),
+    )
     summary_html = models.TextField(editable=False, blank=True)
     published_on = models.DateField(_("기사 날짜"), null=True, blank=True)
 
@@ -248,6 +262,53 @@ class SourceArticle(RemembersLoadedValues):
             return ""
         when = self.episode.publish_at or self.episode.created_at
         return wayback_url(self.url, timezone.localdate(when))
+
+
+@reversion.register()
+class SourceQuote(RemembersLoadedValues):
+    """One quoted excerpt of a cited article: the outlet's exact words, in order.
+
+    Plain text, never Markdown: a quote is verbatim, so nothing in it is
+    markup (the page escapes it and shows it as a quotation). Checked against
+    the fetched page one by one (`articles.quotes.check_quotes`) and linked to
+    its place in the source (`articles.textfragments`).
+    """
+
+    remembered_fields = ("article_id",)
+
+    article = models.ForeignKey(
+        SourceArticle, verbose_name=_("인용 기사"), on_delete=models.CASCADE, related_name="quotes"
+    )
+    position = models.PositiveSmallIntegerField(_("순서"))
+    text = models.TextField(
+        _("인용문"),
+        validators=[
+            MaxLengthValidator(
+                MAX_QUOTE_LENGTH,
+                message=_("인용문은 %(limit_value)s자 이하여야 합니다(지금 %(show_value)s자)."),
+            )
+        ],
+        help_text=_("언론사의 문장을 그대로 옮깁니다(마크다운 아님)."),
+    )
+
+    class Meta:
+        verbose_name = _("인용문")
+        verbose_name_plural = _("인용문")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "position"], name="quote_unique_position_per_article"
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="quote_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.text[:40]}”"
+
+    @property
+    def source_url(self) -> str:
+        """The cited URL with a text fragment that lands on this quote (needs `article` loaded)."""
+        return text_fragment_url(self.article.url, self.text)
 
 
 def wayback_url(url: str, day: date) -> str:

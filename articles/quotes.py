@@ -1,9 +1,12 @@
-"""Do the summary's quoted excerpts still appear in the cited page?
+"""Quotes: which paragraphs are quotations, and do the quotes still appear in the cited page?
 
-Pure Python (standard library plus Django's choices): the link checker hands
-in a page's bytes, :func:`readable_text` turns them into plain text, and
-:func:`check_quotes` compares every quote in a summary with that text. Nothing
-here writes anything; the editor decides what to do with a quote not found.
+Pure Python (standard library plus Django's choices). A cited article's quotes
+are rows of their own (`articles.models.SourceQuote`); :func:`split_summary`
+and :func:`join_summary` move between them and the older single summary
+(paragraphs in quote marks), for the migration and for imports. The link
+checker hands in a page's bytes, :func:`readable_text` turns them into plain
+text, and :func:`check_quotes` compares each quote with that text, one by one.
+Nothing here writes anything; the editor decides what to do with a quote not found.
 
 Matching forgives what differs between a page and a faithful quote: spacing
 (Korean 띄어쓰기 included), quote marks of any style, letter case, full- and
@@ -16,6 +19,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import Message
 
@@ -24,11 +28,17 @@ from django.utils.translation import gettext_lazy as _
 
 from common.text import fold, html_to_text
 
-__all__ = ["QuoteCheck", "QuoteStatus", "check_quotes", "extract_quotes", "readable_text"]
-
-#: Quotes shorter than this (after normalization) are scare quotes around a word
-#: or two (“반도체”), not excerpts; they are not checked.
-MIN_QUOTE_CHARS = 4
+__all__ = [
+    "QuoteCheck",
+    "QuoteStatus",
+    "check_quotes",
+    "join_summary",
+    "quote_paragraph",
+    "quotes_from_text",
+    "readable_text",
+    "split_summary",
+    "unwrap_quote",
+]
 
 
 class QuoteStatus(models.TextChoices):
@@ -129,39 +139,103 @@ def readable_text(body: bytes, content_type: str, *, max_chars: int) -> tuple[st
 
 # Quotes ---------------------------------------------------------------------
 
+#: The longest quote an editor may keep (characters, after spacing is squashed):
+#: a paragraph of a news story, not the story.
+MAX_QUOTE_LENGTH = 1_000
+#: The most quotes one cited article may carry.
+MAX_QUOTES_PER_ARTICLE = 20
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-# An opening curly quote without its closing mark runs to the end of the
-# paragraph: the usual way to quote several paragraphs, and a common slip.
-_CURLY = re.compile(r"“([^“”]+)(?:”|$)")
-_STRAIGHT = re.compile(r'"([^"\n]+)"')
-_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_MARKS = re.compile(r"[*`]+|\\(?=[^\w\s])")
+# A paragraph is one quotation when it opens with one of these marks and the
+# matching mark closes it at its very end. Curly and corner brackets nest, so
+# “그는 “좋다”고 했다” is one quotation and “가” 라고 “나” is not; straight
+# quotes cannot nest, so "…" may hold none inside.
+_WRAPPERS = (("“", "”"), ("「", "」"), ('"', '"'))
 
 
-def _strip_markdown(text: str) -> str:
-    return _MARKDOWN_MARKS.sub("", _MARKDOWN_LINK.sub(r"\1", text))
+def squash(text: str) -> str:
+    """Runs of whitespace (line breaks included) as one space, none at the ends."""
+    return " ".join(text.split())
 
 
-def extract_quotes(summary: str) -> list[str]:
-    """The quoted excerpts of a summary, in order: text in “…” or "…" quotes, per paragraph.
+def paragraphs(text: str) -> list[str]:
+    """The blank-line separated paragraphs of `text`, stripped, empty ones left out."""
+    return [p.strip() for p in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n")) if p.strip()]
 
-    Straight quotes inside a curly quote belong to it; quotes too short to be
-    an excerpt (scare quotes) are left out.
+
+def unwrap_quote(paragraph: str) -> str | None:
+    """The words inside a paragraph that is wholly one quotation, else None.
+
+    “…”, 「…」 and "…" count; the outer marks are removed and the spacing squashed.
+    A quotation with nothing inside gives "" (for the caller to refuse).
     """
-    quotes = []
-    for paragraph in _PARAGRAPH_BREAK.split(summary.replace("\r\n", "\n")):
-        paragraph = _strip_markdown(paragraph.strip())
-        found: list[tuple[int, str]] = []
-        for match in _CURLY.finditer(paragraph):
-            found.append((match.start(), match.group(1)))
-        outside = _CURLY.sub(lambda m: "\x00" * len(m.group()), paragraph)
-        for match in _STRAIGHT.finditer(outside):
-            found.append((match.start(), match.group(1)))
-        for _start, quote in sorted(found):
-            quote = " ".join(quote.split())
-            if len(_normalize(quote)) >= MIN_QUOTE_CHARS:
-                quotes.append(quote)
-    return quotes
+    text = paragraph.strip()
+    for opening, closing in _WRAPPERS:
+        if len(text) < 2 or not (text.startswith(opening) and text.endswith(closing)):
+            continue
+        inner = text[1:-1]
+        if opening == closing:
+            if opening not in inner:
+                return squash(inner)
+            continue
+        depth = 0
+        for char in inner:
+            if char == opening:
+                depth += 1
+            elif char == closing:
+                depth -= 1
+                if depth < 0:  # the first mark closed before the end
+                    break
+        else:
+            if depth == 0:
+                return squash(inner)
+    return None
+
+
+def split_summary(summary: str) -> tuple[list[str], str]:
+    """An old-style summary as (quotes, the editor's own words).
+
+    Paragraphs wholly in quote marks (see `unwrap_quote`) become quotes, in
+    order and without their marks; the other paragraphs stay, joined by blank
+    lines, as the summary. Used by the migration that made quotes their own
+    rows and by imports of texts and documents written before it.
+    """
+    quotes, rest = [], []
+    for paragraph in paragraphs(summary):
+        quote = unwrap_quote(paragraph)
+        if quote:
+            quotes.append(quote)
+        else:
+            rest.append(paragraph)
+    return quotes, "\n\n".join(rest)
+
+
+def quote_paragraph(quote: str) -> str:
+    """The quote as one paragraph in quote marks that `unwrap_quote` reads back unchanged."""
+    for opening, closing in _WRAPPERS:
+        wrapped = f"{opening}{quote}{closing}"
+        if unwrap_quote(wrapped) == quote:
+            return wrapped
+    return f"“{quote}”"
+
+
+def join_summary(quotes: Sequence[str], summary: str) -> str:
+    """The reverse of `split_summary`: the quotes as “…” paragraphs, then the summary."""
+    return "\n\n".join([*(quote_paragraph(q) for q in quotes), *paragraphs(summary)])
+
+
+def quotes_from_text(text: str) -> list[str]:
+    """What an editor typed in a quotes box: one quote per paragraph.
+
+    Quote marks around a whole paragraph are optional and removed (the page
+    shows quotes as quotations); spacing is squashed. A paragraph that was only
+    quote marks gives "" so the form can say so.
+    """
+    found = []
+    for paragraph in paragraphs(text):
+        quote = unwrap_quote(paragraph)
+        found.append(squash(paragraph) if quote is None else quote)
+    return found
 
 
 _QUOTE_MARKS = "\"'“”„‟‘’‚‛«»‹›「」『』〝〞〟＂＇`´"
@@ -184,6 +258,8 @@ def _normalized_page(text: str) -> str:
 
 
 def _found_in_order(fragments: list[str], page: str) -> bool:
+    if not fragments:
+        return False
     position = 0
     for fragment in fragments:
         index = page.find(fragment, position)
@@ -193,9 +269,8 @@ def _found_in_order(fragments: list[str], page: str) -> bool:
     return True
 
 
-def check_quotes(summary: str, page_text: str | None) -> list[QuoteCheck]:
-    """Each quote of the summary, found or not in the page; all unchecked without a page."""
-    quotes = extract_quotes(summary)
+def check_quotes(quotes: Sequence[str], page_text: str | None) -> list[QuoteCheck]:
+    """Each quote, one by one, found or not in the page; all unchecked without a page."""
     if page_text is None or not page_text.strip():
         return [QuoteCheck(q, QuoteStatus.UNCHECKED) for q in quotes]
     page = _normalized_page(page_text)

@@ -7,7 +7,7 @@ network part lives in `articles.linkcheck`, the quote matching in `articles.quot
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,14 +15,22 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.citations import read_citation
 from articles.linkcheck import CheckResult, LinkChecker, Outcome, Resolver, system_resolver
-from articles.models import LinkHealth, Outlet, OutletDomain, SourceArticle, SourceText, host_of
-from articles.quotes import QuoteCheck, check_quotes, extract_quotes, readable_text
+from articles.models import (
+    LinkHealth,
+    Outlet,
+    OutletDomain,
+    SourceArticle,
+    SourceQuote,
+    SourceText,
+    host_of,
+)
+from articles.quotes import QuoteCheck, check_quotes, readable_text
 from articles.urlrules import canonicalize_url
 
 
@@ -212,6 +220,39 @@ def link_check_record(
     return health
 
 
+@transaction.atomic
+def quotes_replace(
+    *, article: SourceArticle, texts: Sequence[str], stored: Sequence[SourceQuote] | None = None
+) -> bool:
+    """Make the article's quotes exactly `texts`, in order; True if anything changed.
+
+    Rows are kept by place: the first stored quote becomes the first text, and
+    so on; extra rows are deleted and missing ones created. Positions come out
+    1, 2, 3 … and never clash on the way (renumbering only moves rows down).
+    Every write is a model save or delete, so its episode's derived data is
+    marked as for any other part (`columns.projections`). `stored` is the
+    article's current quotes in order, when already loaded.
+    """
+    if stored is None:
+        stored = list(article.quotes.order_by("position")) if article.pk else []
+    stored = sorted(stored, key=lambda q: q.position)
+    changed = False
+    for quote in stored[len(texts) :]:
+        quote.delete()
+        changed = True
+    for position, text in enumerate(texts, start=1):
+        if position <= len(stored):
+            quote = stored[position - 1]
+            if (quote.position, quote.text) != (position, text):
+                quote.position, quote.text = position, text
+                quote.save(update_fields=["position", "text"])
+                changed = True
+        else:
+            SourceQuote.objects.create(article=article, position=position, text=text)
+            changed = True
+    return changed
+
+
 def stored_page_text(article: SourceArticle) -> str | None:
     """The last fetched text of the article's current URL, or None. One query."""
     return (
@@ -221,9 +262,14 @@ def stored_page_text(article: SourceArticle) -> str | None:
     )
 
 
+def _quote_texts(article: SourceArticle) -> list[str]:
+    """The article's quotes in order (no query when `quotes` is prefetched)."""
+    return [quote.text for quote in article.quotes.all()]
+
+
 def _wants_body(article: SourceArticle, refresh_before: datetime) -> bool:
     """Fetch the page itself (GET) only when there are quotes and no recent text."""
-    if not extract_quotes(article.summary):
+    if not _quote_texts(article):
         return False
     try:
         stored = article.source_text
@@ -254,6 +300,7 @@ def check_links(
     for article in (
         articles.select_related("episode__series", "health", "source_text")
         .defer("source_text__text")
+        .prefetch_related(Prefetch("quotes", queryset=SourceQuote.objects.order_by("position")))
         .order_by("pk")
     ):
         by_url[article.url].append(article)
@@ -272,11 +319,12 @@ def check_links(
             )
         for article in by_url[url]:
             health = link_check_record(article=article, result=result, now=now, page=page)
+            quotes = _quote_texts(article)
             if page is not None:
                 text = page[0]
             else:  # not fetched this time (or not text): the last copy, if any
-                text = stored_page_text(article) if extract_quotes(article.summary) else None
-            report = LinkReport(article, health, check_quotes(article.summary, text))
+                text = stored_page_text(article) if quotes else None
+            report = LinkReport(article, health, check_quotes(quotes, text))
             reports.append(report)
             if on_report is not None:
                 on_report(report)

@@ -31,7 +31,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
 
-from articles.models import Outlet, OutletDomain, SourceArticle  # noqa: E402
+from articles.models import Outlet, OutletDomain, SourceArticle, SourceQuote  # noqa: E402
 from columns import projections  # noqa: E402
 from columns.models import Comment, Commentary, Episode, Series  # noqa: E402
 from common.markup import render_markdown, render_plain_text  # noqa: E402
@@ -72,11 +72,11 @@ def _episodes(series, count: int, rng: random.Random, now, outlets, tags) -> lis
             )
         )  # fmt: skip
     created = Episode.objects.bulk_create(batch, batch_size=500)
-    articles, paragraphs, tagged = [], [], []
+    articles, quotes, paragraphs, tagged = [], [], [], []
     episode_ct = django.contrib.contenttypes.models.ContentType.objects.get_for_model(Episode)
     for episode in created:
         for position in (1, 2, 3):
-            summary = "\n\n".join(f"“{paragraph(rng, 2)}”" for _ in range(2))
+            texts = [paragraph(rng, 2) for _ in range(2)]  # the outlet's words, two quotes
             outlet = rng.choice(outlets)
             url = (
                 f"https://news{outlets.index(outlet)}.example.com/view/"
@@ -88,10 +88,10 @@ def _episodes(series, count: int, rng: random.Random, now, outlets, tags) -> lis
             articles.append(
                 SourceArticle(
                     episode=episode, position=position, outlet=outlet,
-                    headline=f"{rng.choice(WORDS)} 기사 {episode.number}-{position}",
-                    url=url, summary=summary, summary_html=render_markdown(summary),
+                    headline=f"{rng.choice(WORDS)} 기사 {episode.number}-{position}", url=url,
                 )
             )  # fmt: skip
+            quotes.append(texts)
         for position in (1, 2, 3, 4):
             body = paragraph(rng, 4)
             paragraphs.append(
@@ -102,6 +102,14 @@ def _episodes(series, count: int, rng: random.Random, now, outlets, tags) -> lis
         for tag in rng.sample(tags, 5):
             tagged.append(TaggedItem(tag=tag, content_type=episode_ct, object_id=episode.pk))
     SourceArticle.objects.bulk_create(articles, batch_size=1000)
+    SourceQuote.objects.bulk_create(
+        [
+            SourceQuote(article=article, position=n, text=text)
+            for article, texts in zip(articles, quotes, strict=True)
+            for n, text in enumerate(texts, start=1)
+        ],
+        batch_size=1000,
+    )
     Commentary.objects.bulk_create(paragraphs, batch_size=1000)
     TaggedItem.objects.bulk_create(tagged, batch_size=1000)
     return created

@@ -20,7 +20,12 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from articles import services as article_services
-from articles.admin import LinkHealthInlineMixin, SourceArticleAdmin
+from articles.admin import (
+    LinkHealthInlineMixin,
+    QuotesField,
+    QuotesFormMixin,
+    SourceArticleAdmin,
+)
 from articles.models import SourceArticle
 from columns import autosave, revisions, services
 from columns.middleware import admin_reads_only
@@ -162,8 +167,15 @@ class SourceArticleFormSet(BaseInlineFormSet):
                 seen[url] = form.instance.position
 
 
-class SourceArticleForm(PlacedForm):
-    """An article row; an unknown outlet is named in the row and created on save."""
+class SourceArticleForm(QuotesFormMixin, PlacedForm):
+    """An article row; an unknown outlet is named in the row and created on save.
+
+    Its quotes are one box, a quote per paragraph (Django's admin has no nested
+    inlines): saved as the article's SourceQuote rows right after it, so the
+    whole episode is still one page and one save.
+    """
+
+    quotes = QuotesField()
 
     outlet_name = forms.CharField(
         label=_("새 언론사 이름"),
@@ -202,6 +214,7 @@ class SourceArticleInline(LinkHealthInlineMixin, admin.StackedInline):
         "url",
         "headline",
         ("outlet", "outlet_name", "published_on"),
+        "quotes",
         "summary",
         "position",
         "citation_check",

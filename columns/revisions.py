@@ -1,8 +1,8 @@
 """Revisions of a whole episode, edit conflicts and corrections, shared by the admin and tests.
 
 History is kept by django-reversion: every admin save of an episode is one
-`Revision` holding a `Version` of the episode and of each of its articles and
-commentary paragraphs (registered with `follow` in the models), plus an
+`Revision` holding a `Version` of the episode and of each of its articles (with
+their quotes) and commentary paragraphs (registered with `follow` in the models), plus an
 `EpisodeRevision` row with the keyword names (taggit's generic table is not
 followed) and the episode's `edit_version` after that save.
 
@@ -26,7 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 
-from articles.models import SourceArticle
+from articles.models import SourceArticle, SourceQuote
 from columns.models import Commentary, Correction, Episode, EpisodeRevision
 
 # --- Edit conflicts ------------------------------------------------------------
@@ -139,7 +139,7 @@ ARTICLE_FIELDS = [
     ("outlet", "언론사"),
     ("url", "주소"),
     ("published_on", "기사 날짜"),
-    ("summary", "요약(인용문)"),
+    ("summary", "요약(내 말로)"),
 ]
 
 
@@ -161,10 +161,17 @@ def snapshot(meta: EpisodeRevision) -> dict[str, str]:
         (v.field_dict for v in versions if v._model is SourceArticle),
         key=lambda f: f.get("position") or 0,
     )
+    quotes: dict[int, list[dict]] = {}
+    for version in versions:
+        if version._model is SourceQuote:
+            fields = version.field_dict
+            quotes.setdefault(fields.get("article_id") or fields.get("article"), []).append(fields)
     for fields in articles:
         if fields.get("episode_id") != episode_id and fields.get("episode") != episode_id:
             continue
         lines = [f"{label}: {_text(fields.get(name))}" for name, label in ARTICLE_FIELDS]
+        kept = sorted(quotes.get(fields.get("id"), []), key=lambda f: f.get("position") or 0)
+        lines += [f"인용문 {n}: {_text(q.get('text'))}" for n, q in enumerate(kept, start=1)]
         sections[f"인용 기사 {fields.get('position')}"] = "\n".join(lines)
     paragraphs = sorted(
         (v.field_dict for v in versions if v._model is Commentary),
@@ -251,7 +258,7 @@ def prune_deleted_versions(*, days: int = RECOVERABLE_DAYS, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=days)
     removed = 0
     with transaction.atomic():
-        for model in (Episode, SourceArticle, Commentary):
+        for model in (Episode, SourceArticle, SourceQuote, Commentary):
             for version in Version.objects.get_deleted(model).select_related("revision"):
                 if version.revision.date_created < cutoff:
                     removed += (

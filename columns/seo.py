@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from articles.textfragments import text_fragment_url
 from columns import sharecards
 from columns.models import Episode
 
@@ -82,15 +83,7 @@ def episode_structured_data(episode: Episode, request: HttpRequest | None = None
         },
         "position": episode.number,
         "keywords": episode.rendered.keyword_names,
-        "citation": [
-            {
-                "@type": "NewsArticle",
-                "headline": cited["headline"],
-                "url": cited["url"],
-                "publisher": {"@type": "Organization", "name": cited["outlet"]},
-            }
-            for cited in episode.rendered.citations
-        ],
+        "citation": [_citation(cited) for cited in episode.rendered.citations],
     }
     card = sharecards.episode_card(episode)
     data["image"] = {
@@ -103,6 +96,27 @@ def episode_structured_data(episode: Episode, request: HttpRequest | None = None
     if published:
         data["datePublished"] = published.isoformat()
         data["dateModified"] = modified.isoformat()
+    return data
+
+
+def _citation(cited: dict[str, Any]) -> dict[str, Any]:
+    """A cited article, with the passages quoted from it as its parts (schema.org Quotation).
+
+    Each quotation's `url` is the article's address with a text fragment, the
+    same link the page gives readers (articles.textfragments).
+    """
+    data: dict[str, Any] = {
+        "@type": "NewsArticle",
+        "headline": cited["headline"],
+        "url": cited["url"],
+        "publisher": {"@type": "Organization", "name": cited["outlet"]},
+    }
+    quotes = cited.get("quotes") or []
+    if quotes:
+        data["hasPart"] = [
+            {"@type": "Quotation", "text": text, "url": text_fragment_url(cited["url"], text)}
+            for text in quotes
+        ]
     return data
 
 

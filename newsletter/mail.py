@@ -26,6 +26,8 @@ STYLES = {
     "p": "font-size:16px;line-height:1.7;margin:0 0 12px;color:#222;",
     "blockquote": "margin:8px 0 12px;padding:4px 0 4px 12px;border-left:3px solid #c9c9c9;"
     "color:#444;",
+    "figure": "margin:0 0 12px;",
+    "figcaption": "font-size:13px;line-height:1.5;margin:-8px 0 0 15px;color:#666;",
     "a": "color:#1a56db;text-decoration:underline;word-break:break-all;",
     "ol": "padding-left:20px;margin:0 0 12px;",
     "ul": "padding-left:20px;margin:0 0 12px;",
@@ -78,7 +80,8 @@ class EpisodeMail:
                     "position": a.position,
                     "headline": a.headline,
                     "outlet": a.outlet.name,
-                    "quotes": html_to_text(a.summary_html, lines=True),
+                    "quotes": [quote.text for quote in a.quotes.all()],
+                    "summary": html_to_text(a.summary_html, lines=True),
                     "url": a.url,
                 }
                 for a in parts.articles

@@ -5,7 +5,7 @@ from itertools import count
 
 from django.utils import timezone
 
-from articles.models import Outlet, OutletDomain, SourceArticle
+from articles.models import Outlet, OutletDomain, SourceArticle, SourceQuote
 from columns.models import Commentary, Episode, Series
 
 _seq = count(1)
@@ -35,7 +35,7 @@ def make_episode(
     keywords: tuple[str, ...] = ("반도체", "생성형AI"),
     **fields,
 ) -> Episode:
-    """An episode with `articles` cited articles and one commentary paragraph per article."""
+    """An episode with `articles` cited articles (two quotes each) and a paragraph per article."""
     series = series or make_series()
     number = number or next(_seq)
     if status == Episode.Status.PUBLISHED and publish_at is None:
@@ -57,10 +57,14 @@ def make_episode(
             headline=f"가상 기사 제목 {i}",
             outlet=outlet,
             url=f"https://news.example.com/article/{number}-{i}",
-            summary=f"“기사 {i}의 첫 인용문입니다.”\n\n“기사 {i}의 둘째 인용문입니다.”",
         )
         for i in range(1, articles + 1)
     ]
+    for article in made:
+        for n, which in enumerate(("첫", "둘째"), start=1):
+            SourceQuote.objects.create(
+                article=article, position=n, text=f"기사 {article.position}의 {which} 인용문입니다."
+            )
     for i in range(1, (len(made) if commentary is None else commentary) + 1):
         Commentary.objects.create(
             episode=episode,

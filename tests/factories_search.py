@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from articles.models import Outlet
+from articles.services import quotes_replace
 from columns.models import Episode
 from tests.factories import make_episode
 
@@ -14,11 +15,14 @@ def make_searchable_episode(
     *args,
     article_headlines: Sequence[str] = (),
     summaries: Sequence[str] = (),
+    quotes: Sequence[Sequence[str]] = (),
     commentary_bodies: Sequence[str] = (),
     outlet_name: str | None = None,
     **kwargs,
 ) -> Episode:
     """`make_episode`, then the given texts written over its articles and commentary, indexed.
+
+    `quotes` replaces the quotes of the first articles, one list of texts per article.
 
     Default text is neutral so searches in tests match only what a test wrote:
     no keywords, a plain intro and closing.
@@ -34,6 +38,8 @@ def make_searchable_episode(
     for article, summary in zip(articles, summaries, strict=False):
         article.summary = summary
         article.save()
+    for article, texts in zip(articles, quotes, strict=False):
+        quotes_replace(article=article, texts=list(texts))
     for paragraph, body in zip(
         episode.commentary.order_by("position"), commentary_bodies, strict=False
     ):

@@ -35,7 +35,7 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 
 # What a stored body depends on besides the episode's rows: the templates, and
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
-RENDERING_FORMAT = 3
+RENDERING_FORMAT = 4  # 4: citations carry their quotes
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
@@ -80,6 +80,7 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
                 "headline": a.headline,
                 "outlet": a.outlet.name,
                 "url": a.url,
+                "quotes": [q.text for q in a.quotes.all()],
                 "cited_elsewhere": a.url in cited_elsewhere,
             }
             for a in articles

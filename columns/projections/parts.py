@@ -1,4 +1,4 @@
-"""Loading episodes with everything their derived data is made from: five queries for any number.
+"""Loading episodes with everything their derived data is made from: six queries for any number.
 
 The stored body and the search document are built from the same loaded rows,
 so one refresh reads each table once.
@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, prefetch_related_objects
 from taggit.models import Tag, TaggedItem
 
-from articles.models import SourceArticle
+from articles.models import SourceArticle, SourceQuote
 from columns.models import Commentary, Correction, Episode
 
 
@@ -27,7 +28,7 @@ class EpisodeParts:
 
 
 def load_parts(episode_ids: Iterable[int], *, lock: bool = False) -> list[EpisodeParts]:
-    """The episodes (series loaded) with their articles (outlet, health), commentary, keywords.
+    """The episodes (series loaded), their articles (outlet, health, quotes), commentary, keywords.
 
     With `lock`, the episode rows are locked first (PostgreSQL), in id order,
     so two transactions writing parts of the same episode store the body of
@@ -48,6 +49,11 @@ def load_parts(episode_ids: Iterable[int], *, lock: bool = False) -> list[Episod
         parts = loaded[article.episode_id]
         article.episode = parts.episode  # the archived copy's date; no query
         parts.articles.append(article)
+    # `article.quotes.all()` then runs no query, and each quote knows its article.
+    prefetch_related_objects(
+        [a for parts in loaded.values() for a in parts.articles],
+        Prefetch("quotes", queryset=SourceQuote.objects.order_by("position")),
+    )
     for paragraph in Commentary.objects.filter(episode_id__in=ids).order_by(
         "episode_id", "position"
     ):

@@ -23,6 +23,9 @@ class ArticleText:
     headline: str
     outlet: str
     summary_html: str
+    # The article's quotes, plain text, in order (a default for the migration that
+    # filled the table before quotes had rows of their own).
+    quotes: Sequence[str] = ()
 
 
 def build_document(
@@ -47,6 +50,7 @@ def build_document(
     passage_parts = [subtitle, html_to_text(intro_html)]
     for article in articles:
         passage_parts.append(f"{article.position}. {article.headline} -{article.outlet}-")
+        passage_parts.extend(f"“{quote}”" for quote in article.quotes)  # as the page shows them
         passage_parts.append(html_to_text(article.summary_html))
     passage_parts.extend(html_to_text(body) for body in commentary_html)
     passage_parts.append(html_to_text(closing_html))
@@ -74,7 +78,13 @@ def document_for(parts: EpisodeParts) -> EpisodeSearchDocument:
         keywords=sorted(tag.name for tag in parts.keywords),
         intro_html=episode.intro_html,
         articles=[
-            ArticleText(a.position, a.headline, a.outlet.name, a.summary_html)
+            ArticleText(
+                a.position,
+                a.headline,
+                a.outlet.name,
+                a.summary_html,
+                quotes=[q.text for q in a.quotes.all()],
+            )
             for a in parts.articles
         ],
         commentary_html=[c.body_html for c in parts.commentary],

@@ -11,6 +11,8 @@ What a reader sees of each model, and so what a write to it marks:
 - SourceArticle, Commentary: their episode's body and search document; the
   episode they were loaded with too, when moved. An article's URL also
   marks the bodies of other episodes citing it ("cited elsewhere").
+- SourceQuote: its article's episode's body and search document (and the
+  old article's episode, when moved); nothing when it goes with its article.
 - Comment: its episode's comment list, only when an approved comment
   appears, changes or goes. A pending comment changes no page.
 - Keywords (TaggedItem, the taggit m2m): the episode's body and document;
@@ -112,6 +114,8 @@ def _historical_write(label: str, instance) -> None:
         episode_ids = [instance.pk]
     elif label == "taggit.taggeditem":
         episode_ids = [instance.object_id]
+    elif label == "articles.sourcequote":
+        episode_ids = _episodes_of_articles(type(instance), [instance.article_id])
     else:
         episode_ids = [getattr(instance, "episode_id", None)]
     projections.changed_after_migrate(episode_ids, parts=projections.ALL_PARTS)
@@ -129,6 +133,8 @@ def _deleted(sender, instance, origin=None, **kwargs):
         return
     if _origin_label(origin) == "columns.episode":
         return  # part of deleting its episode: nothing left to render
+    if label == "articles.sourcequote" and _origin_label(origin) == "articles.sourcearticle":
+        return  # part of deleting its article, which marks the episode
     handler = _ON_DELETE.get(label)
     if handler is not None:
         handler(sender, instance)
@@ -192,6 +198,36 @@ def _part_deleted(sender, part):
         others = _episodes_citing(sender, {part.url}, excluding={part.episode_id})
         tags |= {pc.episode_tag(pk) for pk in others}
     _mark(sender, [part.episode_id], tags=tags)
+
+
+def _episodes_of_articles(sender, article_ids) -> list[int]:
+    SourceArticle = sender._meta.get_field("article").related_model
+    return list(
+        SourceArticle._default_manager.filter(pk__in=[pk for pk in article_ids if pk is not None])
+        .values_list("episode_id", flat=True)
+        .distinct()
+    )
+
+
+def _quote_episodes(sender, quote, *, moved: bool) -> list[int]:
+    """The episodes showing the quote: its article's (no query when the article is loaded)."""
+    article_ids = {quote.article_id}
+    before = _before(quote, "article_id")
+    if moved and before not in (UNKNOWN, None):
+        article_ids.add(before)
+    if article_ids == {quote.article_id} and sender.article.is_cached(quote):
+        return [quote.article.episode_id]
+    return _episodes_of_articles(sender, article_ids)
+
+
+def _quote_saved(sender, quote, created):
+    episodes = _quote_episodes(sender, quote, moved=not created)
+    _mark(sender, episodes, tags=_text_tags(episodes))
+
+
+def _quote_deleted(sender, quote):
+    episodes = _quote_episodes(sender, quote, moved=False)
+    _mark(sender, episodes, tags=_text_tags(episodes))
 
 
 def _correction_written(sender, correction, *args):
@@ -298,7 +334,12 @@ def _archive_after() -> int:
 
 
 # Parts that can move between episodes, and what a move must know of before.
-_MOVABLE = {"articles.sourcearticle", "columns.commentary", "columns.comment"}
+_MOVABLE = {
+    "articles.sourcearticle",
+    "articles.sourcequote",
+    "columns.commentary",
+    "columns.comment",
+}
 
 
 def _note_unknown_before_save(sender, instance, raw=False, **kwargs):
@@ -363,6 +404,7 @@ def _keywords_changed(sender, instance, action, reverse, pk_set, **kwargs):
 _ON_SAVE = {
     "columns.episode": _episode_saved,
     "articles.sourcearticle": _part_saved,
+    "articles.sourcequote": _quote_saved,
     "columns.commentary": _part_saved,
     "columns.comment": _comment_saved,
     "columns.correction": _correction_written,
@@ -375,6 +417,7 @@ _ON_SAVE = {
 }
 _ON_DELETE = {
     "articles.sourcearticle": _part_deleted,
+    "articles.sourcequote": _quote_deleted,
     "columns.commentary": _part_deleted,
     "columns.comment": _comment_deleted,
     "columns.correction": _correction_written,

@@ -13,10 +13,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles.quotes import split_summary
 from columns.models import Episode
 from columns.transfer.format import (
     DOCUMENT_FORMAT,
     DOCUMENT_VERSION,
+    READABLE_DOCUMENT_VERSIONS,
     ArticleData,
     CommentaryData,
     CommentData,
@@ -43,11 +45,14 @@ def parse_document(text: str, *, source: str, series_slug: str | None = None) ->
             _("내보내기 문서가 아닙니다(format이 %(format)s가 아님).")
             % {"format": repr(DOCUMENT_FORMAT)},
         )
-    if root.get("version") != DOCUMENT_VERSION:
+    version = root.get("version")
+    if isinstance(version, bool) or version not in READABLE_DOCUMENT_VERSIONS:
         raise reader.problem(
             "version",
-            _("이 프로그램은 version %(version)s 문서만 읽습니다.") % {"version": DOCUMENT_VERSION},
+            _("이 프로그램은 version %(versions)s 문서만 읽습니다.")
+            % {"versions": ", ".join(map(str, READABLE_DOCUMENT_VERSIONS))},
         )
+    reader.version = version
     episodes: list[EpisodeData] = []
     for s_index, raw_series in enumerate(reader.items(root, "series", "")):
         path = f"series[{s_index}]"
@@ -82,6 +87,7 @@ class _DocumentReader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.version = DOCUMENT_VERSION
 
     def problem(self, path: str, reason: str) -> ImportProblem:
         return ImportProblem(self.source, path or _("문서 전체"), reason)
@@ -135,6 +141,15 @@ class _DocumentReader:
         except (TypeError, ValueError):
             raise self.problem(_join(path, key), _("YYYY-MM-DD 날짜여야 합니다.")) from None
 
+    def quotes(self, data: dict[str, Any], path: str) -> list[str]:
+        """`quotes`: a list of non-empty strings, each one quote (plain text, as stored)."""
+        quotes = self.items(data, "quotes", path)
+        if not all(isinstance(q, str) and q.strip() for q in quotes):
+            raise self.problem(
+                _join(path, "quotes"), _("인용문은 비어 있지 않은 문자열 목록이어야 합니다.")
+            )
+        return list(quotes)
+
     def episode(self, raw: Any, path: str, series: SeriesData) -> EpisodeData:
         data = self.mapping(raw, path)
         status = data.get("status", Episode.Status.DRAFT)
@@ -180,6 +195,11 @@ class _DocumentReader:
             domains = self.items(outlet, "domains", _join(a_path, "outlet"))
             if not all(isinstance(domain, str) for domain in domains):
                 raise self.problem(_join(a_path, "outlet.domains"), _("문자열 목록이어야 합니다."))
+            summary = self.text(article, "summary", a_path, blank=True)
+            if self.version == 1:  # before quotes had rows: split as the migration did
+                quotes, summary = split_summary(summary)
+            else:
+                quotes = self.quotes(article, a_path)
             episode.articles.append(
                 ArticleData(
                     position=self.integer(article, "position", a_path),
@@ -188,7 +208,8 @@ class _DocumentReader:
                     outlet_slug=self.text(outlet, "slug", _join(a_path, "outlet"), blank=True),
                     outlet_domains=list(domains),
                     url=self.text(article, "url", a_path),
-                    summary=self.text(article, "summary", a_path, blank=True),
+                    summary=summary,
+                    quotes=quotes,
                     published_on=self.day(article, "published_on", a_path),
                     where=a_path,
                     url_where=_join(a_path, "url"),

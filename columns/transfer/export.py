@@ -2,7 +2,7 @@
 
 The text keeps what the post format can say (see columns.transfer.text); the JSON document
 (docs/export-format.md) keeps everything needed to restore the column into an empty
-database: series with volumes, episodes with status and times, articles with outlets,
+database: series with volumes, episodes with status and times, articles with outlets and quotes,
 commentary with the article each paragraph answers, keywords and approved comments.
 """
 
@@ -20,7 +20,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from articles.models import SourceArticle
+from articles.models import SourceArticle, SourceQuote
+from articles.quotes import quote_paragraph
 from columns.models import Commentary, Episode, Series, Volume
 from columns.transfer.format import (
     DOCUMENT_FORMAT,
@@ -43,7 +44,7 @@ class ExportProblem(Exception):
 def select_episodes(*, series_slug: str | None = None, number: int | None = None) -> list[Episode]:
     """The episodes to export, in series and number order, with everything they print.
 
-    Queries: episodes (+ series, volume), articles (+ outlet), outlet domains,
+    Queries: episodes (+ series, volume), articles (+ outlet), outlet domains, quotes,
     commentary (+ answered article), keywords, and approved comments when that model exists.
     """
     episodes = Episode.objects.select_related("series", "volume").order_by("series__slug", "number")
@@ -61,7 +62,8 @@ def select_episodes(*, series_slug: str | None = None, number: int | None = None
         Prefetch(
             "articles",
             queryset=SourceArticle.objects.select_related("outlet").prefetch_related(
-                "outlet__domains"
+                "outlet__domains",
+                Prefetch("quotes", queryset=SourceQuote.objects.order_by("position")),
             ),
         ),
         Prefetch("commentary", queryset=Commentary.objects.select_related("source_article")),
@@ -138,6 +140,8 @@ def episode_text(episode: Episode, *, previous_title: str | None = None) -> str:
     blocks.append(SUMMARIES_HEADING)
     for article in articles:
         blocks.append(_item_line(article))
+        # Quotes first, each a paragraph in quote marks, then the summary: read back as such.
+        blocks += [quote_paragraph(quote.text) for quote in article.quotes.all()]
         blocks += _paragraphs(article.summary)
     blocks.append(commentary_heading(series.author_name))
     for paragraph in episode.commentary.all():
@@ -192,6 +196,7 @@ def _article(article: SourceArticle) -> dict[str, Any]:
             "domains": sorted(d.domain for d in article.outlet.domains.all()),
         },
         "url": article.url,
+        "quotes": [quote.text for quote in article.quotes.all()],
         "summary": article.summary,
         "published_on": article.published_on.isoformat() if article.published_on else None,
     }

@@ -17,9 +17,12 @@ from django.utils.translation import gettext as _
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
-# The JSON export document (docs/export-format.md).
+# The JSON export document (docs/export-format.md). Version 2 gave articles their
+# `quotes`; a version 1 document's summaries are split the way the migration split
+# stored ones (articles.quotes.split_summary).
 DOCUMENT_FORMAT = "newscolumn-export"
-DOCUMENT_VERSION = 1
+DOCUMENT_VERSION = 2
+READABLE_DOCUMENT_VERSIONS = (1, 2)
 
 # The words of the brunch-style text format. They are the file format, not
 # messages: never translated.
@@ -106,7 +109,8 @@ class ArticleData:
     headline: str
     outlet_name: str
     url: str
-    summary: str
+    summary: str  # the editor's own words (Markdown)
+    quotes: list[str] = field(default_factory=list)  # the outlet's words, plain text, in order
     outlet_slug: str = ""
     outlet_domains: list[str] = field(default_factory=list)
     published_on: dt.date | None = None

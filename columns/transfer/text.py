@@ -2,7 +2,8 @@
 
 The structure (docs/export-format.md): optional platform line,
 ``<series>-<N>(<headline>)``, optional subtitle, ``by <pen name>``, optional date,
-intro, a heading ending in ``기사``, numbered summaries with quoted excerpts,
+intro, a heading ending in ``기사``, numbered articles with their quotes (paragraphs in
+quote marks) and summaries (the other paragraphs),
 ``<pen name>의 논평``, commentary, ``이상 …`` closing, ``참고기사`` with one URL per
 article, ``keyword`` and ``이전 N화<previous title>``. The first problem found raises
 `ImportProblem` with its line.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from articles.quotes import split_summary
 from columns.transfer.format import (
     BY,
     CLOSING_START,
@@ -332,12 +334,16 @@ def _split_item(lines: _Lines, index: int) -> tuple[int, str, str]:
 
 
 def _parse_summaries(lines: _Lines, start: int, end: int) -> list[ArticleData]:
+    """The numbered articles; under each, paragraphs in quote marks are its quotes.
+
+    The other paragraphs under it are the summary in the editor's own words.
+    """
     articles: list[ArticleData] = []
     excerpts: list[str] = []
 
     def finish() -> None:
         if articles:
-            articles[-1].summary = "\n\n".join(excerpts)
+            articles[-1].quotes, articles[-1].summary = split_summary("\n\n".join(excerpts))
         excerpts.clear()
 
     for index, paragraph in lines.paragraphs(start, end):

@@ -6,8 +6,8 @@ body, comment list and search document are refreshed once. Any problem raises
 `ImportProblem` and rolls the whole run back; ``dry_run`` rolls back on success too.
 
 Every row goes through its model's ``full_clean()``, so the same rules and the same
-Korean messages apply as in the admin. The parts of a new episode (articles,
-commentary, comments, keyword links) are inserted with ``bulk_create``, one query
+Korean messages apply as in the admin. The parts of a new episode (articles, their
+quotes, commentary, comments, keyword links) are inserted with ``bulk_create``, one query
 per table, which sends no signals: the writer marks their episode itself
 (`projections.changed`). For those rows the checks that would read the database
 (that the related rows exist, uniqueness and check constraints) hold by
@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Outlet, OutletDomain, SourceArticle, host_of
+from articles.models import Outlet, OutletDomain, SourceArticle, SourceQuote, host_of
 from articles.urlrules import canonicalize_url
 from columns import projections
 from columns.models import Commentary, Episode, Series, Volume
@@ -55,6 +55,8 @@ from columns.transfer.format import (
 )
 from columns.transfer.text import parse_text
 from common.markup import render_markdown, render_plain_text
+
+_QUOTES_IN_ORDER = models.Prefetch("quotes", queryset=SourceQuote.objects.order_by("position"))
 
 # What a report line is about (`Change.kind`): compared as is, shown translated.
 SERIES = gettext_noop("연재")
@@ -596,7 +598,11 @@ class _Writer:
                     _("%(position)s번 기사의 주소가 %(other)s번 기사와 같습니다: %(url)s")
                     % {"position": spec.position, "other": urls.index(url) + 1, "url": url},
                 )
-        existing = {} if created else {a.url: a for a in episode.articles.all()}
+        existing = (
+            {}
+            if created
+            else {a.url: a for a in episode.articles.prefetch_related(_QUOTES_IN_ORDER)}
+        )
         kept = {url: existing[url] for url in urls if url in existing}
         changed = False
         gone = [a.pk for url, a in existing.items() if url not in kept]
@@ -614,6 +620,9 @@ class _Writer:
         self.load_outlets(data, urls)
         by_position: dict[int, SourceArticle] = {}
         new: list[SourceArticle] = []
+        # (article, its quotes as rows to insert, whether it has rows to delete first):
+        # new articles' quotes, and kept articles' that changed.
+        quotes: list[tuple[SourceArticle, list[SourceQuote], bool]] = []
         for spec, url in zip(data.articles, urls, strict=True):
             article = kept.get(url)
             is_new = article is None
@@ -649,6 +658,9 @@ class _Writer:
             elif fields:
                 article.save()
                 changed = True
+            stored = [] if is_new else [q.text for q in article.quotes.all()]
+            if spec.quotes != stored:
+                quotes.append((article, self.quote_rows(spec, data), bool(stored)))
             by_position[article.position] = article
         if new:
             for article in new:
@@ -664,7 +676,44 @@ class _Writer:
             if others:
                 projections.changed(others, parts={projections.BODY}, pages=False)
             changed = True
+        if quotes:
+            self.write_quotes(episode, quotes)
+            changed = True
         return ([_("기사")] if changed and not created else []), by_position
+
+    def quote_rows(self, spec: ArticleData, data: EpisodeData) -> list[SourceQuote]:
+        """The article's quotes as new rows (positions 1, 2, 3 …), checked as the admin does."""
+        rows = []
+        for position, text in enumerate(spec.quotes, start=1):
+            quote = SourceQuote(position=position, text=text)
+            where = f"{spec.where}.quotes[{position - 1}]" if isinstance(spec.where, str) else None
+            self.clean(
+                quote,
+                data,
+                {},
+                where or spec.where,
+                label=_("%(position)s번 기사의 %(number)s번째 인용문")
+                % {"position": spec.position, "number": position},
+                db_checks=False,  # a new row of an article just saved or loaded, at a free place
+            )
+            rows.append(quote)
+        return rows
+
+    def write_quotes(
+        self, episode: Episode, quotes: list[tuple[SourceArticle, list[SourceQuote], bool]]
+    ) -> None:
+        """Replace these articles' quotes: old rows deleted, new ones inserted in one query."""
+        replaced = [article.pk for article, _rows, had_quotes in quotes if had_quotes]
+        if replaced:  # a delete with signals: the episode is marked
+            SourceQuote.objects.filter(article_id__in=replaced).delete()
+        rows = []
+        for article, article_rows, _had_quotes in quotes:
+            for row in article_rows:
+                row.article = article  # saved by now: the id is set
+                rows.append(row)
+        if rows:
+            self.insert(SourceQuote, rows)
+            projections.changed([episode.pk])  # bulk inserts send no signals
 
     def commentary(
         self,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.linkcheck import LinkChecker
-from articles.models import LinkHealth, SourceArticle, SourceText
+from articles.models import LinkHealth, SourceArticle, SourceQuote, SourceText
 from tests import linkserver
 from tests.factories import make_episode, make_outlet
 
@@ -25,7 +25,7 @@ def _local_only(settings, monkeypatch):
     monkeypatch.setattr(services, "system_resolver", linkserver.fake_resolver({}))
 
 
-def cite(url: str, *, summary: str = "", episode=None, position: int = 1) -> SourceArticle:
+def cite(url: str, *, quotes=(), episode=None, position: int = 1) -> SourceArticle:
     """An article citing `url` (a loopback URL the model's own rules would refuse)."""
     episode = episode or make_episode(articles=0, commentary=0)
     article = SourceArticle.objects.create(
@@ -34,8 +34,9 @@ def cite(url: str, *, summary: str = "", episode=None, position: int = 1) -> Sou
         headline=f"가상 기사 {position}",
         outlet=make_outlet(),
         url=f"https://news.example.com/placeholder/{episode.pk}-{position}",
-        summary=summary,
     )
+    for n, text in enumerate(quotes, start=1):
+        SourceQuote.objects.create(article=article, position=n, text=text)
     SourceArticle.objects.filter(pk=article.pk).update(url=url)
     article.refresh_from_db()
     return article
@@ -131,14 +132,14 @@ def test_a_url_cited_by_several_episodes_is_requested_once(site):
 
 def test_a_link_without_quotes_is_checked_with_head_and_one_with_quotes_with_get(site):
     cite(site.url("/ok"))
-    cite(site.url("/article"), summary="“전력 사용량을 지금보다 30% 줄이는 것이 목표”")
+    cite(site.url("/article"), quotes=["전력 사용량을 지금보다 30% 줄이는 것이 목표"])
     run()
     assert sorted(m for m, _p, _h in site.requests) == ["GET", "HEAD"]
     assert site.paths("GET") == ["/article"]
 
 
 def test_the_page_is_fetched_again_only_when_its_text_is_old(site, settings):
-    article = cite(site.url("/article"), summary="“전력 사용량을 지금보다 30% 줄이는 것이 목표”")
+    article = cite(site.url("/article"), quotes=["전력 사용량을 지금보다 30% 줄이는 것이 목표"])
     run()
     run()
     assert site.paths("GET") == ["/article"] and site.paths("HEAD") == ["/article"]
@@ -183,7 +184,7 @@ def test_the_episode_option_checks_only_that_episode(site):
 
 def test_the_command_prints_a_table_and_succeeds_despite_dead_links(site):
     cite(site.url("/ok"))
-    cite(site.url("/missing"), summary="“전력 사용량을 지금보다 30% 줄이는 것이 목표”")
+    cite(site.url("/missing"), quotes=["전력 사용량을 지금보다 30% 줄이는 것이 목표"])
     output = run(concurrency=2)
     header, *rows = output.splitlines()
     assert header.split()[:4] == ["기사", "회차", "결과", "코드"]

@@ -1,9 +1,18 @@
-"""Quote checks: which parts of a summary are quotes, how a fetched page becomes
-text (Korean encodings included), and when a quote counts as found."""
+"""Quotes: which paragraphs are quotations (the migration and imports), how a fetched
+page becomes text (Korean encodings included), and when each quote counts as found."""
 
 import pytest
 
-from articles.quotes import QuoteStatus, check_quotes, extract_quotes, readable_text
+from articles.quotes import (
+    QuoteStatus,
+    check_quotes,
+    join_summary,
+    quote_paragraph,
+    quotes_from_text,
+    readable_text,
+    split_summary,
+    unwrap_quote,
+)
 from tests.linkserver import ARTICLE_TEXT, CP949_TEXT, EUC_KR_TEXT, html_page
 
 PAGE = (
@@ -13,92 +22,136 @@ PAGE = (
 )
 
 
-def statuses(summary: str, page: str | None = PAGE) -> list[str]:
-    return [check.status for check in check_quotes(summary, page)]
+def statuses(*quotes: str, page: str | None = PAGE) -> list[str]:
+    return [check.status for check in check_quotes(list(quotes), page)]
 
 
-# Finding the quotes ------------------------------------------------------------
+# Which paragraphs are quotations ---------------------------------------------------
 
 
-def test_curly_and_straight_quotes_are_each_one_excerpt_in_order():
-    summary = '“첫째 인용문입니다.”\n\n앞말 "둘째 인용문입니다" 뒷말 “셋째 인용문입니다.”'
-    assert extract_quotes(summary) == [
-        "첫째 인용문입니다.",
-        "둘째 인용문입니다",
-        "셋째 인용문입니다.",
-    ]
+@pytest.mark.parametrize(
+    ("paragraph", "quote"),
+    [
+        ("“첫째 인용문입니다.”", "첫째 인용문입니다."),
+        ('"곧은 따옴표 인용문"', "곧은 따옴표 인용문"),
+        ("「낫표 인용문」", "낫표 인용문"),
+        (
+            "“시장에서는 “전례 없는 속도”라는 말이 나왔다.”",
+            "시장에서는 “전례 없는 속도”라는 말이 나왔다.",
+        ),
+        (
+            '“시장에서는 "전례 없는 속도"라는 말이 나왔다.”',
+            '시장에서는 "전례 없는 속도"라는 말이 나왔다.',
+        ),
+        ("“두 줄에 걸친\n인용문”", "두 줄에 걸친 인용문"),
+    ],
+)
+def test_a_paragraph_wholly_in_quote_marks_is_one_quotation(paragraph, quote):
+    assert unwrap_quote(paragraph) == quote
 
 
-def test_straight_quotes_inside_a_curly_quote_belong_to_it():
-    summary = '“시장에서는 "전례 없는 속도"라는 말이 나왔다.”'
-    assert extract_quotes(summary) == ['시장에서는 "전례 없는 속도"라는 말이 나왔다.']
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "“가”라고 말했고 “나”라고 답했다",  # two quotations in the editor's sentence
+        "그는 “전력이 먼저”라고 했다.",
+        "“닫는 따옴표를 잊은 인용문",
+        '"앞" 그리고 "뒤"',
+        "따옴표 없는 설명 문단",
+    ],
+)
+def test_prose_with_quotations_in_it_is_not_a_quotation(paragraph):
+    assert unwrap_quote(paragraph) is None
 
 
-def test_a_quote_left_open_runs_to_the_end_of_its_paragraph():
-    summary = "“닫는 따옴표를 잊은 인용문\n\n따옴표 없는 설명 문단"
-    assert extract_quotes(summary) == ["닫는 따옴표를 잊은 인용문"]
+def test_a_summary_splits_into_its_quotes_in_order_and_the_editors_words():
+    summary = (
+        "“첫째 인용문입니다.”\n\n편집자가 정리한 설명입니다.\n\n"
+        "「둘째 인용문입니다.」\n\n그는 “짧은 말”이라고 했다."
+    )
+    assert split_summary(summary) == (
+        ["첫째 인용문입니다.", "둘째 인용문입니다."],
+        "편집자가 정리한 설명입니다.\n\n그는 “짧은 말”이라고 했다.",
+    )
+    assert split_summary("") == ([], "")
 
 
-def test_scare_quotes_and_plain_paragraphs_are_not_excerpts():
-    assert extract_quotes("이른바 “AI” 열풍에 대한 편집자 설명입니다.") == []
+def test_joining_puts_the_quotes_back_as_quoted_paragraphs_before_the_summary():
+    quotes = ["첫째 인용문", "그는 “좋다”고 했다"]
+    joined = join_summary(quotes, "내 말로 쓴 요약")
+    assert joined == "“첫째 인용문”\n\n“그는 “좋다”고 했다”\n\n내 말로 쓴 요약"
+    assert split_summary(joined) == (quotes, "내 말로 쓴 요약")
 
 
-def test_markdown_emphasis_and_links_do_not_count_as_quoted_text():
-    summary = "“전력 사용량을 **지금보다** 30% [줄이는](https://example.com) 것이 목표”"
-    assert extract_quotes(summary) == ["전력 사용량을 지금보다 30% 줄이는 것이 목표"]
+def test_a_quote_with_unbalanced_marks_is_wrapped_so_that_it_reads_back():
+    for quote in ["그는 “좋다", "끝”만 있다", '곧은 "따옴표']:
+        assert unwrap_quote(quote_paragraph(quote)) == quote
+
+
+def test_a_quotes_box_takes_a_quote_per_paragraph_with_or_without_marks():
+    typed = "“첫째 인용문”\r\n\r\n따옴표 없이 적은 둘째\n인용문\n\n\n「셋째」\n\n“”"
+    assert quotes_from_text(typed) == ["첫째 인용문", "따옴표 없이 적은 둘째 인용문", "셋째", ""]
 
 
 # Matching ------------------------------------------------------------------------
 
 
 def test_a_faithful_quote_is_found():
-    assert statuses("“전력 사용량을 지금보다 30% 줄이는 것이 목표”") == [QuoteStatus.FOUND]
+    assert statuses("전력 사용량을 지금보다 30% 줄이는 것이 목표") == [QuoteStatus.FOUND]
 
 
 def test_spacing_differences_do_not_matter():
     # 띄어쓰기 differs, and a line break sits in the middle.
-    assert statuses("“전력사용량을 지금보다 30%줄이는\n것이  목표”") == [QuoteStatus.FOUND]
+    assert statuses("전력사용량을 지금보다 30%줄이는\n것이  목표") == [QuoteStatus.FOUND]
 
 
 def test_quote_mark_styles_do_not_matter():
-    assert statuses("“시공사는 ‘공사는 내년 봄에 시작한다’고 말했다”") == [QuoteStatus.FOUND]
+    assert statuses("시공사는 ‘공사는 내년 봄에 시작한다’고 말했다") == [QuoteStatus.FOUND]
 
 
 @pytest.mark.parametrize("ellipsis", ["…", "...", "⋯", " … "])
 def test_an_ellipsis_may_skip_text_as_long_as_the_fragments_come_in_order(ellipsis):
-    quote = f"“지역 주민들은{ellipsis}환경 조사를 먼저 공개하라고 요구했다”"
+    quote = f"지역 주민들은{ellipsis}환경 조사를 먼저 공개하라고 요구했다"
     assert statuses(quote) == [QuoteStatus.FOUND]
 
 
 def test_fragments_out_of_order_are_not_found():
-    quote = "“환경 조사를 먼저 공개하라고 요구했다…지역 주민들은”"
+    quote = "환경 조사를 먼저 공개하라고 요구했다…지역 주민들은"
     assert statuses(quote) == [QuoteStatus.NOT_FOUND]
 
 
 def test_a_changed_word_is_not_found():
-    assert statuses("“전력 사용량을 지금보다 50% 줄이는 것이 목표”") == [QuoteStatus.NOT_FOUND]
+    assert statuses("전력 사용량을 지금보다 50% 줄이는 것이 목표") == [QuoteStatus.NOT_FOUND]
 
 
 def test_an_ellipsis_on_the_page_but_not_in_the_quote_is_forgiven():
     page = "그는 “반도체는... 결국 사람의 일”이라고 했다."
-    assert statuses("“반도체는 결국 사람의 일”", page) == [QuoteStatus.FOUND]
+    assert statuses("반도체는 결국 사람의 일", page=page) == [QuoteStatus.FOUND]
 
 
 def test_full_width_forms_and_letter_case_do_not_matter():
     page = "ＡＩ 반도체 수출이 ３０％ 늘었다"
-    assert statuses("“AI 반도체 수출이 30% 늘었다”", page) == [QuoteStatus.FOUND]
+    assert statuses("AI 반도체 수출이 30% 늘었다", page=page) == [QuoteStatus.FOUND]
 
 
 def test_without_a_page_every_quote_is_unchecked():
-    assert statuses("“하나의 인용문입니다.”\n\n“또 하나의 인용문.”", None) == [
+    assert statuses("하나의 인용문입니다.", "또 하나의 인용문.", page=None) == [
         QuoteStatus.UNCHECKED,
         QuoteStatus.UNCHECKED,
     ]
 
 
 def test_each_quote_is_judged_on_its_own():
-    summary = "“전력 사용량을 지금보다 30% 줄이는 것이 목표”\n\n“기사에 없는 말을 지어냈습니다”"
-    assert statuses(summary) == [QuoteStatus.FOUND, QuoteStatus.NOT_FOUND]
+    assert statuses(
+        "전력 사용량을 지금보다 30% 줄이는 것이 목표", "기사에 없는 말을 지어냈습니다"
+    ) == [
+        QuoteStatus.FOUND,
+        QuoteStatus.NOT_FOUND,
+    ]
+
+
+def test_a_quote_of_nothing_but_an_ellipsis_is_never_found():
+    assert statuses("…") == [QuoteStatus.NOT_FOUND]
 
 
 # Page text -------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_editor_writes_and_publishes_an_episode_and_a_reader_reads_it(
             f"#id_articles-{i}-url",
             f"https://www.economy.example.com/news/{i + 1}?utm_source=share&id={i + 1}",
         )
-        page.fill(f"#id_articles-{i}-summary", f"“인용문 {i + 1}: 전력이 먼저다.”")
+        page.fill(f"#id_articles-{i}-quotes", f"“인용문 {i + 1}: 전력이 먼저다.”")
         page.fill(f"#id_commentary-{i}-body", f"{i + 1}번 기사에 대한 저의 생각입니다.")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
@@ -113,6 +113,13 @@ def test_editor_writes_and_publishes_an_episode_and_a_reader_reads_it(
     assert reader.inner_text("h1") == "저녁의 기술 뉴스-12(반도체 다음의 질문)"
     assert reader.locator(".source-article").count() == 3
     assert "가상경제신문" in reader.inner_text(".references")
+    assert reader.locator(".source-article blockquote").count() == 3
+    # Typed in quote marks, kept without them; the page draws the marks (CSS, not text).
+    assert reader.inner_text("#article-1 blockquote") == "인용문 1: 전력이 먼저다."
+    drawn = (
+        "getComputedStyle(document.querySelector('#article-1 blockquote p'), '::before').content"
+    )
+    assert reader.evaluate(drawn) in ("open-quote", '"“"')
     reader.screenshot(path=str(ARTIFACTS / "episode-phone.png"), full_page=True)
     desktop = browser.new_page(viewport={"width": 1280, "height": 900})
     desktop.goto(live_server.url + episode.get_absolute_url())
@@ -218,7 +225,12 @@ def test_the_columnist_writes_a_whole_episode_on_one_page_with_one_save(
             page.wait_for_function(
                 f"document.querySelector('#id_articles-{i}-headline').value !== ''"
             )
-            page.fill(f"#id_articles-{i}-summary", f"“{i + 1}번 기사에서 옮긴 문장입니다.”")
+            # Quotes: a paragraph each, quote marks optional; the summary in my own words.
+            page.fill(
+                f"#id_articles-{i}-quotes",
+                f"“{i + 1}번 기사에서 옮긴 문장입니다.”\n\n{i + 1}번 기사의 둘째 문장, 그대로.",
+            )
+            page.fill(f"#id_articles-{i}-summary", f"{i + 1}번 기사를 내 말로 줄였습니다.")
         assert page.input_value("#id_articles-0-headline") == "데이터센터, 바다로 간다"
         assert page.input_value("#id_articles-0-outlet_name") == "가상일보"
         assert page.input_value("#id_articles-1-published_on") == "2026-10-21"
@@ -262,12 +274,23 @@ def test_the_columnist_writes_a_whole_episode_on_one_page_with_one_save(
     ]
     assert [a.outlet.name for a in saved] == ["가상일보", "가상일보", "가상경제"]
     assert [c.source_article for c in episode.commentary.order_by("position")] == saved
+    # The EUC-KR article (typed third) moved to second place with its quotes.
+    assert [[q.text for q in a.quotes.all()] for a in saved] == [
+        ["1번 기사에서 옮긴 문장입니다.", "1번 기사의 둘째 문장, 그대로."],
+        ["3번 기사에서 옮긴 문장입니다.", "3번 기사의 둘째 문장, 그대로."],
+        ["2번 기사에서 옮긴 문장입니다.", "2번 기사의 둘째 문장, 그대로."],
+    ]
+    assert [a.summary for a in saved][1] == "3번 기사를 내 말로 줄였습니다."
 
     for name, width, height in (("phone", 390, 844), ("desktop", 1280, 900)):
         reader = browser.new_page(viewport={"width": width, "height": height})
         reader.goto(live_server.url + episode.get_absolute_url())
         assert reader.locator(".source-article").count() == 3
         assert "2번 기사에 대하여" in reader.inner_text(".commentary")
+        assert reader.locator(".source-article figure.quote").count() == 6
+        assert "3번 기사를 내 말로 줄였습니다." in reader.inner_text("#article-2 .summary")
+        link = reader.get_attribute("#article-2-quote-1 a.quote-source", "href")
+        assert link.startswith(saved[1].url + "#:~:text=")
         reader.screenshot(path=str(ARTIFACTS / f"desk-published-{name}.png"), full_page=True)
 
 

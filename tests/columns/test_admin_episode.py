@@ -58,10 +58,16 @@ def article_row(position: int, url: str, *, headline: str | None = None, **extra
         "headline": headline or f"가상 기사 {position}",
         "outlet": "",
         "url": url,
-        "summary": f"“{position}번 기사의 인용문입니다.”",
+        "quotes": f"“{position}번 기사의 인용문입니다.”",
+        "summary": "",
     }
     row.update(extra)
     return row
+
+
+def quotes_box(article: SourceArticle) -> str:
+    """The article's quotes as the page's box shows them: one per paragraph, in quote marks."""
+    return "\n\n".join(f"“{q.text}”" for q in article.quotes.all())
 
 
 def commentary_row(position: int, body: str, **extra) -> dict:
@@ -142,7 +148,8 @@ def test_editor_creates_an_episode_with_three_articles_and_commentary(chief, ser
     ]
     # Outlets were left empty and found from each domain.
     assert [a.outlet for a in articles] == outlets
-    assert articles[0].summary_html == "<p>“1번 기사의 인용문입니다.”</p>"
+    assert [q.text for q in articles[0].quotes.all()] == ["1번 기사의 인용문입니다."]
+    assert articles[0].summary == ""
     assert [(c.position, c.body) for c in episode.commentary.all()] == [
         (1, "첫 기사에 답합니다."),
         (2, "둘째 기사에 답합니다."),
@@ -305,6 +312,7 @@ def change_data(episode: Episode, *, articles=None, commentary=None, **fields) -
             "headline": a.headline,
             "outlet": str(a.outlet_id),
             "url": a.url,
+            "quotes": quotes_box(a),
             "summary": a.summary,
         }
         for a in saved_articles

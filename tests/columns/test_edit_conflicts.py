@@ -10,7 +10,7 @@ from django.test import Client
 
 from columns import revisions
 from columns.models import Episode
-from tests.columns.test_admin_episode import change_data, change_url, error_texts
+from tests.columns.test_admin_episode import change_data, change_url, error_texts, quotes_box
 from tests.factories import make_episode
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,7 @@ def _article_rows(episode):
             "headline": x.headline,
             "outlet": str(x.outlet_id),
             "url": x.url,
+            "quotes": quotes_box(x),
             "summary": x.summary,
         }
         for x in episode.articles.order_by("position")

@@ -208,6 +208,11 @@ def test_a_deleted_episode_is_recovered_from_the_admin(chief, edited):
     episode = Episode.objects.get(pk=edited.pk)
     assert episode.subtitle == "나중에 고친 부제"
     assert episode.articles.count() == 3
+    assert [q.text for a in episode.articles.order_by("position") for q in a.quotes.all()] == [
+        "1번 기사의 인용문입니다.",
+        "2번 기사의 인용문입니다.",
+        "3번 기사의 인용문입니다.",
+    ]  # articles come back with their quotes
     assert sorted(episode.keywords.names()) == ["반도체", "전력망"]
 
 

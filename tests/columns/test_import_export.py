@@ -5,7 +5,8 @@ The fixtures in tests/fixtures/posts are original posts of a made-up column
 - 02-dashes-and-idn.txt (7화): en/em dashes with spaces around outlets, a headline with
   parentheses and brackets, straight quotes, a Korean (IDN) host, tracking parameters,
   an upper-case host with a default port, a `2025. 3. 4.` date line;
-- 01-untied-commentary.txt (8화): no platform line, date with a time, four commentary
+- 01-untied-commentary.txt (8화): no platform line, date with a time, straight-quoted
+  quotes and, under article 2, a summary in the editor's own words, four commentary
   paragraphs for three articles (one starting `이상 기후`), a two-paragraph closing,
   references out of order, no keyword line at all;
 - 03-empty-keywords.txt (9화): no subtitle, `요약한 AI 기사`, one and three quotes, no
@@ -26,7 +27,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Outlet, OutletDomain, SourceArticle
+from articles.models import Outlet, OutletDomain, SourceArticle, SourceQuote
+from articles.quotes import join_summary
+from articles.services import quotes_replace
 from columns import projections
 from columns.models import (
     Comment,
@@ -58,7 +61,9 @@ def run(command: str, *args: object) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = [Series, Volume, Episode, SourceArticle, Commentary, Outlet, OutletDomain, Tag]
+    models = [
+        Series, Volume, Episode, SourceArticle, SourceQuote, Commentary, Outlet, OutletDomain, Tag,
+    ]  # fmt: skip
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -84,6 +89,11 @@ def snapshot() -> dict[str, list]:
                     episode.articles.order_by("position").values_list(
                         "position", "headline", "outlet__name", "url", "summary", "published_on"
                     )
+                ),
+                "quotes": list(
+                    SourceQuote.objects.filter(article__episode=episode)
+                    .order_by("article__position", "position")
+                    .values_list("article__position", "position", "text")
                 ),
                 "commentary": list(
                     episode.commentary.order_by("position").values_list(
@@ -141,9 +151,10 @@ def test_it_reads_every_part_of_a_post_with_dashes_brackets_and_straight_quotes(
         (3, "새물결경제"),
     ]
     assert post.articles[0].headline == post.headline  # parentheses and brackets kept
-    assert post.articles[0].summary.startswith("“정부가")
-    assert post.articles[0].summary.count("\n\n") == 1  # two quotes, two paragraphs
-    assert post.articles[2].summary.startswith('"한 간편결제')  # straight quotes kept
+    assert post.articles[0].quotes[0].startswith("정부가")  # the quote marks are not the words
+    assert len(post.articles[0].quotes) == 2  # two paragraphs in quote marks, two quotes
+    assert post.articles[2].quotes[0].startswith("한 간편결제")  # straight quotes count too
+    assert [a.summary for a in post.articles] == ["", "", ""]
     assert [c.answers for c in post.commentary] == [1, 2, 3]
     assert post.closing.startswith("이상 물빛서재의")
     assert post.keywords == ["반도체", "결제", "도메인"]
@@ -180,7 +191,10 @@ def test_it_imports_a_post_as_a_draft_with_canonical_urls_and_outlets_by_name_an
     assert episode.closing.startswith("이상 ")
     assert not episode.commentary.filter(body__startswith="이상 물빛서재").exists()
     assert sorted(t.name for t in episode.keywords.all()) == ["결제", "도메인", "반도체"]
-    assert "<p>“정부가" in episode.articles.first().summary_html
+    # The paragraphs in quote marks under an article are its quotes, in order, unquoted.
+    first = episode.articles.first()
+    assert first.quotes.all()[0].text.startswith("정부가 반도체 설비 투자")
+    assert first.summary == ""
 
 
 @pytest.mark.django_db
@@ -212,7 +226,8 @@ def test_an_empty_keyword_line_no_subtitle_and_no_closing_are_accepted():
     episode = Episode.objects.get(number=9)
     assert (episode.subtitle, episode.closing) == ("", "")
     assert episode.keywords.count() == 0
-    assert [a.summary.count("“") for a in episode.articles.all()] == [1, 3, 2]
+    assert [a.quotes.count() for a in episode.articles.all()] == [1, 3, 2]
+    assert [a.summary for a in episode.articles.all()] == ["", "", ""]
     assert episode.articles.get(position=3).outlet.name == "누리방송"
 
 
@@ -483,7 +498,9 @@ def test_export_needs_a_directory_for_several_episodes_and_names_what_is_missing
 @pytest.mark.django_db
 def test_text_round_trip_into_an_empty_database_gives_the_same_content(tmp_path):
     run("import_episode", FIXTURES, "--publish")
+    _quotes_with_marks_inside_and_a_summary()
     before = snapshot()
+    assert any(quotes for quotes in (e["quotes"] for e in before["episodes"]))
     run("export_episode", "--output", tmp_path)
     empty_the_database()
 
@@ -492,9 +509,26 @@ def test_text_round_trip_into_an_empty_database_gives_the_same_content(tmp_path)
     assert snapshot() == before
 
 
+def _quotes_with_marks_inside_and_a_summary() -> None:
+    """Quotes holding quote marks and an ellipsis, and a Markdown summary beside them."""
+    article = SourceArticle.objects.get(episode__number=7, position=2)
+    texts = [q.text for q in article.quotes.all()]
+    quotes_replace(
+        article=article,
+        texts=[
+            "소상공인은 “가게 이름이 곧 주소”라고 말했다 … 링크가 열리지 않는다",
+            *texts,
+            "끝”만",
+        ],
+    )
+    article.summary = "**내 말로** 정리하면, 한글 주소는 아직 반쪽입니다.\n\n둘째 문단입니다."
+    article.save()
+
+
 def _richer_column() -> None:
     """What the text format cannot say: volumes, statuses, manual ties, comments, dates."""
     run("import_episode", FIXTURES)
+    _quotes_with_marks_inside_and_a_summary()
     series = Series.objects.get()
     series.description = "아침마다 기술 뉴스 세 편을 읽습니다."
     series.save()
@@ -553,7 +587,7 @@ def test_the_json_document_lists_series_volumes_episodes_articles_and_approved_c
 
     document = json.loads(run("export_episode", "--format", "json"))
 
-    assert (document["format"], document["version"]) == ("newscolumn-export", 1)
+    assert (document["format"], document["version"]) == ("newscolumn-export", 2)
     (series,) = document["series"]
     assert series["volumes"] == [{"number": 1, "title": "아침 기술 단신 첫 권"}]
     seven = series["episodes"][0]
@@ -565,6 +599,14 @@ def test_the_json_document_lists_series_volumes_episodes_articles_and_approved_c
         "domains": ["technaru.example.com", TECHNARU_IDN],  # 8화 cites the ASCII name
     }
     assert seven["articles"][0]["published_on"] == "2025-03-03"
+    assert seven["articles"][1]["quotes"] == [
+        "소상공인은 “가게 이름이 곧 주소”라고 말했다 … 링크가 열리지 않는다",
+        "한글로 된 인터넷 주소 등록 건수가 5년 만에 증가세로 돌아섰다. 가게 이름을 그대로 주소로"
+        " 쓰려는 소상공인이 많았다.",
+        "다만 일부 메신저와 메일 프로그램에서 한글 주소 링크가 제대로 열리지 않는 문제는 여전하다.",
+        "끝”만",
+    ]
+    assert seven["articles"][1]["summary"].startswith("**내 말로** 정리하면")
     assert [c["answers_article"] for c in seven["commentary"]] == [1, 2, 3]
     assert [c["name"] for c in seven["comments"]] == ["독자1"]
     assert series["episodes"][1]["commentary"][1]["answers_article"] == 3
@@ -584,6 +626,78 @@ def test_a_bad_json_document_names_the_json_path_and_changes_nothing(tmp_path):
 
     assert "bad.json (series[0].episodes[2].articles[1].url)" in str(error.value)
     assert set(counts().values()) == {0}
+
+
+@pytest.mark.django_db
+def test_a_version_1_document_has_its_summaries_split_into_quotes_as_the_migration_did(tmp_path):
+    _richer_column()
+    document = json.loads(run("export_episode", "--format", "json"))
+    empty_the_database()
+    document["version"] = 1
+    for series in document["series"]:
+        for episode in series["episodes"]:
+            for article in episode["articles"]:
+                quotes = article.pop("quotes")
+                article["summary"] = join_summary(quotes, article["summary"])
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    before = document["series"][0]["episodes"][0]["articles"][1]["summary"]
+    assert before.startswith("“소상공인은 “가게 이름이 곧 주소”라고")
+
+    run("import_episode", path, "--format", "json")
+
+    article = SourceArticle.objects.get(episode__number=7, position=2)
+    assert article.quotes.all()[0].text == (
+        "소상공인은 “가게 이름이 곧 주소”라고 말했다 … 링크가 열리지 않는다"
+    )
+    assert article.quotes.count() == 4
+    assert (
+        article.summary == "**내 말로** 정리하면, 한글 주소는 아직 반쪽입니다.\n\n둘째 문단입니다."
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("quotes", "where", "reason"),
+    [
+        ("one string", "articles[0].quotes", "목록([ … ])이어야 합니다"),
+        (["", "ok"], "articles[0].quotes", "인용문은 비어 있지 않은 문자열 목록이어야"),
+        (["가" * 1001], "articles[0].quotes[0]", "1번 기사의 1번째 인용문"),
+    ],
+)
+def test_bad_quotes_in_a_document_name_their_json_path_and_change_nothing(
+    tmp_path, quotes, where, reason
+):
+    run("import_episode", EP9)
+    document = json.loads(run("export_episode", "--format", "json"))
+    empty_the_database()
+    document["series"][0]["episodes"][0]["articles"][0]["quotes"] = quotes
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        run("import_episode", path, "--format", "json")
+
+    assert f"bad.json (series[0].episodes[0].{where})" in str(error.value)
+    assert reason in str(error.value)
+    assert set(counts().values()) == {0}
+
+
+@pytest.mark.django_db
+def test_a_quote_too_long_in_a_post_names_its_article_line(tmp_path):
+    text = EP9.read_text(encoding="utf-8").replace(
+        "“피해 가정에는 방문 점검을 약속했다.”", "“" + "아주 긴 인용문 " * 130 + "”"
+    )
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        run("import_episode", path)
+
+    message = str(error.value)
+    assert f"long.txt {line_of(text, REF2)}번째 줄" in message
+    assert "2번 기사의 3번째 인용문" in message and "1000자 이하" in message
+    assert Episode.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -700,20 +814,21 @@ def test_importing_a_four_article_post_runs_a_pinned_number_of_queries(
     path.write_text(FOUR_ARTICLES, encoding="utf-8")
     ContentType.objects.get_for_model(Episode)  # cached per process: the count must not vary
 
-    # 51 = 2 the batch's savepoint and its release
+    # 53 = 2 the batch's savepoint and its release
     #    + 6 series: look up, slug uniqueness (full_clean), the cover-alt check constraint
     #         (savepoint/select/release), insert
     #    + 17 episode: look up, the previous episode (이전 11화), full_clean (series exists,
     #         (series, number) unique, 4 check constraints × savepoint/select/release), insert
     #    + 8 outlets: one look-up of names and slugs, one of domains; 3 outlets, 3 domains inserted
     #    + 2 articles: one insert, one look-up of other episodes citing the same URLs
+    #    + 1 quotes: one insert of all six
     #    + 1 commentary: one insert
     #    + 4 keywords: one look-up of all tags, one of their slugs, one insert of tags, one of links
-    #    + 11 the one refresh: savepoint, episode, articles, commentary, keywords, corrections,
-    #         URLs cited elsewhere, stored body, search document, release; the page cache's
-    #         next schedule
+    #    + 12 the one refresh: savepoint, episode, articles, their quotes, commentary, keywords,
+    #         corrections, URLs cited elsewhere, stored body, search document, release; the
+    #         page cache's next schedule
     # (The code before the bulk writes ran 176 for this post.)
-    with django_assert_num_queries(51):
+    with django_assert_num_queries(53):
         report = import_paths([path])
 
     (episode,) = report.episodes
@@ -729,9 +844,11 @@ def test_importing_a_four_article_post_runs_a_pinned_number_of_queries(
     assert list(tied) == [(1, 1), (2, 2), (3, 3), (4, 4)]
     assert sorted(episode.keywords.names()) == ["갯벌", "도시", "위성", "천문"]
     # Rows inserted in bulk carry their rendered HTML, and the stored page is made of it.
-    assert episode.articles.get(position=2).summary_html.startswith("<p>“대학 연구팀이")
+    quotes = SourceQuote.objects.filter(article__episode=episode)
+    assert quotes.count() == 6
+    assert quotes.get(article__position=2).text.startswith("대학 연구팀이")
     body = RenderedEpisode.objects.get(episode=episode).body_html
-    assert "<p>“전국의 아마추어 천문가" in body
+    assert "<blockquote" in body and "<p>전국의 아마추어 천문가" in body
     assert "<p>작은 위성 열두 기가" in body
     assert "갯벌" in EpisodeSearchDocument.objects.get(episode=episode).folded_keywords
 
@@ -812,6 +929,10 @@ def test_load_demo_is_idempotent_and_yields_published_scheduled_and_draft_episod
     dates = [e.publish_at for e in published]
     assert dates == sorted(dates) and dates[-1] < timezone.now()
     assert len({d.date() for d in dates}) == len(dates)  # a few days apart
+    # Every demo article quotes its outlet; a few also sum it up in the columnist's words.
+    assert not SourceArticle.objects.filter(quotes__isnull=True).exists()
+    assert SourceQuote.objects.count() >= 2 * SourceArticle.objects.count()
+    assert SourceArticle.objects.exclude(summary="").count() >= 2
     for episode in episodes:
         assert episode.articles.count() == 3
         assert 3 <= episode.commentary.count() <= 4
@@ -846,7 +967,8 @@ def test_the_real_seed_post_imports_with_its_structure():
         "https://zdnet.co.kr/view/?no=20251007100602",
         "https://www.ddaily.co.kr/page/view/2025100214103128423",
     ]
-    assert all(a.summary.startswith("“") for a in articles)
+    assert [len(a.quotes.all()) for a in articles] == [2, 2, 2]
+    assert all(a.summary == "" for a in articles)
     tied = list(episode.commentary.values_list("source_article__position", flat=True))
     assert tied == [1, 2, 3]
     assert episode.closing.startswith("이상")

@@ -312,7 +312,9 @@ def test_markdown_fields_are_rendered_into_html_on_save():
     assert series.description_html == "<p><strong>매주</strong> 씁니다.</p>"
     assert episode.intro_html == "<p>들어가며 <em>한마디</em></p>"
     assert '<a href="https://example.com/end" rel="noopener">끝</a>' in episode.closing_html
-    assert article.summary_html.startswith("<p>“기사 1의 첫 인용문입니다.”</p>")
+    article.summary = "내 말로 **정리**"
+    article.save()
+    assert article.summary_html == "<p>내 말로 <strong>정리</strong></p>"
     assert paragraph.body_html == "<p>1번째 기사에 대한 생각을 적습니다.</p>"
 
 

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import SourceArticle
+from articles.models import SourceArticle, SourceQuote
 from columns import projections
 from columns.models import Commentary, Episode, EpisodeSearchDocument
 from columns.search import (
@@ -479,6 +479,8 @@ def test_the_migration_backfills_documents_for_existing_episodes():
     migration = import_module("columns.migrations.0003_episode_search_document")
     episode = make_episode(headline="이미 있던 반도체 글", keywords=("메모리",))
     SourceArticle.objects.filter(episode=episode).update(headline="옛 기사 제목")
+    # An episode as it was then: quotes were still paragraphs of the summary.
+    SourceQuote.objects.filter(article__episode=episode).delete()
     migration.fill_search_documents(apps, connection.schema_editor())
     document = EpisodeSearchDocument.objects.get(episode=episode)
     backfilled = {f: getattr(document, f) for f in ("folded_document", "passage_text")}

@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import SourceQuote
+from articles.textfragments import text_fragment_url
 from columns.models import Episode
 from tests.factories import make_episode, make_series
 
@@ -179,7 +181,7 @@ def test_episode_page_carries_schema_org_article_data(client, episode):
     assert data["publisher"]["name"] == "뉴스가 있는 저녁"
 
 
-def test_json_ld_cites_every_source_article_with_outlet_and_url(client, episode):
+def test_json_ld_cites_every_source_article_with_outlet_url_and_its_quotes(client, episode):
     (data,) = page(client, episode.get_absolute_url()).json_ld()
     articles = list(episode.articles.select_related("outlet").order_by("position"))
     assert data["citation"] == [
@@ -188,9 +190,20 @@ def test_json_ld_cites_every_source_article_with_outlet_and_url(client, episode)
             "headline": a.headline,
             "url": a.url,
             "publisher": {"@type": "Organization", "name": a.outlet.name},
+            "hasPart": [
+                {"@type": "Quotation", "text": q.text, "url": text_fragment_url(a.url, q.text)}
+                for q in a.quotes.all()
+            ],
         }
         for a in articles
     ]
+    assert data["citation"][0]["hasPart"][0]["url"].startswith(f"{articles[0].url}#:~:text=")
+
+
+def test_json_ld_leaves_out_quotations_of_an_article_without_quotes(client, episode):
+    SourceQuote.objects.filter(article__episode=episode, article__position=2).delete()
+    (data,) = page(client, episode.get_absolute_url()).json_ld()
+    assert "hasPart" not in data["citation"][1] and "hasPart" in data["citation"][0]
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.models import Outlet, SourceArticle
+from articles.models import Outlet, SourceArticle, SourceQuote
 from columns import projections
 from columns.models import Comment, Commentary, Episode
 from tests.factories_search import make_searchable_episode
@@ -361,6 +361,81 @@ def test_moving_a_paragraph_whose_old_episode_was_not_loaded(how):
     assert_gone(source, "물수리")
 
 
+# --- Quotes: rows of their own, shown on their article's episode --------------------
+
+
+def test_saving_a_quote():
+    episode = make_searchable_episode(quotes=[["숲에서 말똥가리 둥지가 확인됐다."]])
+    quote = SourceQuote.objects.get(article__episode=episode, article__position=1, position=1)
+    before_writing(episode, old=("말똥가리",), new=("붉은배새매",))
+
+    quote.text = "보호구역 숲에서 붉은배새매 둥지가 확인됐다."
+    quote.save()
+
+    assert_shows(episode, "붉은배새매")
+    assert_gone(episode, "말똥가리")
+
+
+def test_adding_and_deleting_quotes():
+    episode = make_searchable_episode(quotes=[[], ["남을 인용문", "사라질 쇠딱따구리 인용문"]])
+    article = episode.articles.get(position=2)
+    before_writing(episode, old=("쇠딱따구리",), new=("청호반새",))
+
+    SourceQuote.objects.create(article=article, position=3, text="계곡에서 청호반새가 보였다.")
+    SourceQuote.objects.filter(article=article, position=2).delete()
+
+    assert_shows(episode, "청호반새", "남을 인용문")
+    assert_gone(episode, "쇠딱따구리")
+
+
+@pytest.mark.parametrize("how", ["loaded", "built by pk"])
+def test_moving_a_quote_to_an_article_of_another_episode(how):
+    source = make_searchable_episode(articles=1, quotes=[["남는 인용문", "옮겨 갈 물총새 인용문"]])
+    target = make_searchable_episode(articles=1, headline="받는 회차")
+    original = SourceQuote.objects.get(article__episode=source, position=2)
+    before_writing(source, old=("물총새",))
+    warm(target)
+
+    if how == "loaded":
+        quote = SourceQuote.objects.get(pk=original.pk)
+    else:  # where it was is read before the save, once
+        quote = SourceQuote(pk=original.pk, text=original.text)
+    quote.article = target.articles.get()
+    quote.position = 3
+    quote.save()
+
+    assert_shows(target, "물총새")
+    assert_gone(source, "물총새")
+
+
+def test_a_quote_going_with_its_article_refreshes_the_episode_once(refreshes):
+    episode = make_searchable_episode(quotes=[[], [], ["사라질 큰유리새 인용문", "또 하나"]])
+    before_writing(episode, old=("큰유리새",))
+    refreshes.clear()
+
+    with projections.batch():
+        episode.articles.get(position=3).delete()
+
+    assert len(refreshes) == 1
+    assert_gone(episode, "큰유리새")
+
+
+def test_editing_quotes_in_the_episode_admin_refreshes_once(chief, refreshes):
+    episode = make_searchable_episode(quotes=[["곧 바뀔 개개비 인용문"]])
+    before_writing(episode, old=("개개비",), new=("흰목물떼새", "노랑부리"))
+
+    url = reverse("admin:columns_episode_change", args=[episode.pk])
+    data = admin_form(chief, url, "episode_form")
+    data["articles-0-quotes"] = "“여울에 흰목물떼새가 돌아왔다.”\n\n“노랑부리저어새도 보였다.”"
+    refreshes.clear()
+    admin_post(chief, url, data)
+
+    assert len(refreshes) == 1, refreshes
+    assert set(refreshes[0][0]) == {episode.pk}
+    assert_shows(episode, "흰목물떼새", "노랑부리")
+    assert_gone(episode, "개개비")
+
+
 # --- Importer, transactions, bulk code, data migrations ------------------------------
 
 POST = textwrap.dedent(
@@ -492,3 +567,24 @@ def test_a_data_migration_writing_through_historical_models(refreshes):
     assert len(refreshes) == 1
     assert_shows(episode, "호랑지빠귀")
     assert_gone(episode, "개똥지빠귀")
+
+
+def test_a_data_migration_writing_quotes_through_historical_models(refreshes):
+    episode = make_searchable_episode(quotes=[["옛 민물가마우지 인용문"]])
+    before_writing(episode, old=("민물가마우지",), new=("꼬마물떼새",))
+
+    historical = ProjectState.from_apps(global_apps).apps
+    HistoricalQuote = historical.get_model("articles", "SourceQuote")
+    quote = HistoricalQuote.objects.get(
+        article__episode_id=episode.pk, article__position=1, position=1
+    )
+    quote.text = "모래톱의 꼬마물떼새"
+    refreshes.clear()
+    quote.save()
+    assert refreshes == []
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert len(refreshes) == 1
+    assert_shows(episode, "꼬마물떼새")
+    assert_gone(episode, "민물가마우지")

@@ -9,6 +9,7 @@ from html import unescape
 
 import pytest
 from django.test import Client
+from reversion.models import Revision
 
 from articles import services as article_services
 from articles.models import Outlet, OutletDomain
@@ -203,20 +204,24 @@ def test_a_whole_episode_is_written_and_published_in_one_post(chief, series, cli
             "https://harbor-news.example.org/port/robots",
             headline="항만 로봇, 첫 야간 하역",
             outlet_name="항구신문",
-            summary="“야간 하역의 절반을 로봇이 맡는다”\n\n교대 근무가 바뀐다는 말이 나온다.",
+            quotes=(
+                "“야간 하역의 절반을 로봇이 맡는다”\n\n"
+                "항만공사는 내년까지 로봇 스무 대를 더 들인다."
+            ),
+            summary="교대 근무가 바뀐다는 말이 나온다.",
         ),
         article_row(
             2,
             "https://econ.example.com/view?id=55&utm_source=x",
             headline="물류비 지수 석 달째 하락",
-            summary="“운임이 내린 것은 연료비 덕분”",
+            quotes="운임이 내린 것은 연료비 덕분",
         ),
         article_row(
             3,
             "https://harbor-news.example.org/port/union",
             headline="노조, 자동화 협의체 제안",
             outlet_name="항구신문",
-            summary="“협의체에서 속도를 함께 정하자”",
+            quotes="「협의체에서 속도를 함께 정하자」",
         ),
     ]
     # The columnist answers article 3 first, then article 1: tied by number, before any save.
@@ -243,6 +248,21 @@ def test_a_whole_episode_is_written_and_published_in_one_post(chief, series, cli
         (2, saved[0]),
         (3, None),
     ]
+    # Each article's quotes are rows of their own, in order, without the marks typed around them.
+    assert [[(q.position, q.text) for q in a.quotes.all()] for a in saved] == [
+        [
+            (1, "야간 하역의 절반을 로봇이 맡는다"),
+            (2, "항만공사는 내년까지 로봇 스무 대를 더 들인다."),
+        ],
+        [(1, "운임이 내린 것은 연료비 덕분")],
+        [(1, "협의체에서 속도를 함께 정하자")],
+    ]
+    assert [a.summary for a in saved] == ["교대 근무가 바뀐다는 말이 나온다.", "", ""]
+    # The one save is one revision, holding the episode, its articles and their quotes.
+    (revision,) = Revision.objects.all()
+    kept = {v.content_type.model for v in revision.version_set.all()}
+    assert kept >= {"episode", "sourcearticle", "sourcequote", "commentary"}
+    assert revision.version_set.filter(content_type__model="sourcequote").count() == 4
 
     client.logout()
     page = unescape(client.get(episode.get_absolute_url()).content.decode())
@@ -250,7 +270,11 @@ def test_a_whole_episode_is_written_and_published_in_one_post(chief, series, cli
         "항만 로봇, 첫 야간 하역",
         "물류비 지수 석 달째 하락",
         "노조, 자동화 협의체 제안",
-        "“야간 하역의 절반을 로봇이 맡는다”",
+        "<blockquote",
+        "야간 하역의 절반을 로봇이 맡는다",
+        "교대 근무가 바뀐다는 말이 나온다.",
+        "원문에서 이 대목 보기",
+        "https://harbor-news.example.org/port/robots#:~:text=",
         "항구신문",
         "가상경제",
         "협의체 제안은 반가운 신호입니다.",
