@@ -328,19 +328,28 @@ class Episode(RemembersLoadedValues):
         )
 
     def published_neighbours(self) -> tuple["Episode | None", "Episode | None"]:
-        """The published episodes just before and after this one in its series (two queries).
+        """The published episodes just before and after this one in its series.
 
-        Two plain queries cost less to build than one with two subqueries.
+        One query when both the numbers next to this one are published (a
+        series numbered without gaps: nearly always); one more for each side
+        that is not. Building a query costs more than running it, and one
+        with two subqueries costs more than two plain ones.
         """
         siblings = (
             Episode.objects.published()
             .filter(series_id=self.series_id)
             .only("number", "headline", "series_id")
         )
-        return (
-            siblings.filter(number__lt=self.number).order_by("-number").first(),
-            siblings.filter(number__gt=self.number).order_by("number").first(),
-        )
+        adjacent = {
+            e.number: e for e in siblings.filter(number__in=[self.number - 1, self.number + 1])
+        }
+        previous = adjacent.get(self.number - 1)
+        if previous is None and self.number > 1:
+            previous = siblings.filter(number__lt=self.number).order_by("-number").first()
+        following = adjacent.get(self.number + 1)
+        if following is None:
+            following = siblings.filter(number__gt=self.number).order_by("number").first()
+        return previous, following
 
 
 @reversion.register()

@@ -22,8 +22,9 @@ EPISODE_PAGE_QUERIES = [
     " approved comments)",
     "published episodes citing the same article URLs (이 기사를 인용한 다른 화),"
     " when any other episode cites one",
-    "the previous published episode",
-    "the next published episode",
+    # In a series numbered without gaps (as here) the numbers just before and after
+    # are both published: one query finds both neighbours (Episode.published_neighbours).
+    "the previous and next published episodes (the numbers next to this one)",
 ]
 
 
