@@ -330,25 +330,23 @@ class Episode(RemembersLoadedValues):
     def published_neighbours(self) -> tuple["Episode | None", "Episode | None"]:
         """The published episodes just before and after this one in its series.
 
-        One query when both the numbers next to this one are published (a
-        series numbered without gaps: nearly always); one more for each side
-        that is not. Building a query costs more than running it, and one
-        with two subqueries costs more than two plain ones.
+        One query: the first three published episodes from the number just
+        before this one on (a range the series index walks in order). Only
+        when the number just before is not published (a draft, a gap) does a
+        second query look further back. Building a query costs more here than
+        running it, and one with two subqueries costs more than two plain ones.
         """
         siblings = (
             Episode.objects.published()
             .filter(series_id=self.series_id)
             .only("number", "headline", "series_id")
         )
-        adjacent = {
-            e.number: e for e in siblings.filter(number__in=[self.number - 1, self.number + 1])
-        }
-        previous = adjacent.get(self.number - 1)
+        # From the number just before, in order: it, this one (when published), the next.
+        found = list(siblings.filter(number__gte=self.number - 1).order_by("number")[:3])
+        previous = next((e for e in found if e.number < self.number), None)
+        following = next((e for e in found if e.number > self.number), None)
         if previous is None and self.number > 1:
             previous = siblings.filter(number__lt=self.number).order_by("-number").first()
-        following = adjacent.get(self.number + 1)
-        if following is None:
-            following = siblings.filter(number__gt=self.number).order_by("number").first()
         return previous, following
 
 

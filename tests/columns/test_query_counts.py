@@ -22,9 +22,9 @@ EPISODE_PAGE_QUERIES = [
     " approved comments)",
     "published episodes citing the same article URLs (이 기사를 인용한 다른 화),"
     " when any other episode cites one",
-    # In a series numbered without gaps (as here) the numbers just before and after
-    # are both published: one query finds both neighbours (Episode.published_neighbours).
-    "the previous and next published episodes (the numbers next to this one)",
+    # The number just before and the first published after: one query while the number
+    # just before is published (as here; Episode.published_neighbours).
+    "the previous and next published episodes",
 ]
 
 
