@@ -567,10 +567,10 @@ COLD_QUERIES = {
     "series list": 2,
     # the series, count, the page of cards, its brunchbooks (volumes)
     "series A": 4,
-    # the keyword, count, "any at all?", the page of cards
-    "keyword 반도체": 4,
-    # the outlet, count, "any at all?", the page of cards
-    "outlet X": 4,
+    # the keyword, count, the page of cards (an empty count is the 404)
+    "keyword 반도체": 3,
+    # the outlet, count, the page of cards (an empty count is the 404)
+    "outlet X": 3,
     # count, the page with series and search document, the page's keywords
     "search": 3,
     # the episodes with series and stored body

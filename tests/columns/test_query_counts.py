@@ -111,10 +111,10 @@ def list_of_episodes(count: int):
         "home": (reverse("columns:home"), 2),
         # the series, count, the page of episodes, its volumes (brunchbooks)
         "series": (series.get_absolute_url(), 4),
-        # the keyword, count, "any at all?", the page of episodes
-        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 4),
-        # the outlet, count, "any at all?", the page of episodes
-        "outlet": (outlet.get_absolute_url(), 4),
+        # the keyword, count, the page of episodes (an empty count is the 404)
+        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 3),
+        # the outlet, count, the page of episodes (an empty count is the 404)
+        "outlet": (outlet.get_absolute_url(), 3),
         # count of series with published episodes, the page of series
         "series list": (reverse("columns:series_list"), 2),
     }
