@@ -43,7 +43,7 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 os.environ["DJANGO_PAGE_CACHE"] = "false"
 FLOOR_FILE = ROOT / "var" / "prof" / "floor.html"
-os.environ.setdefault("BENCH_FLOOR_FILE", str(FLOOR_FILE))
+os.environ["BENCH_FLOOR_FILE"] = str(FLOOR_FILE)  # written below, from the episode page
 
 TARGETS = (
     "episode",
@@ -109,7 +109,7 @@ def measure(app, url: str, repeat: int) -> dict:
         "wall_ms": wall * 1000,
         "queries": len(queries),
         "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
-        "sql": [q["sql"] for q in queries],
+        "sql": [f"{float(q['time']) * 1000:5.1f} ms  {q['sql']}" for q in queries],
     }
 
 
@@ -153,7 +153,7 @@ def main() -> None:
         )
         if args.sql:
             for sql in result["sql"]:
-                print("    ", sql[:300])
+                print("    ", sql[:200])
     if args.profile:
         url = urls[args.profile]
         profiler = cProfile.Profile()
