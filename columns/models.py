@@ -94,7 +94,13 @@ class Series(RemembersLoadedValues):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("columns:series", kwargs={"slug": self.slug})
+        # Remembered for the slug it was made from: every card of a series page
+        # links to the same loaded series, and reversing is most of a card's cost.
+        remembered = self.__dict__.get("_url_for_slug")
+        if remembered is None or remembered[0] != self.slug:
+            remembered = (self.slug, reverse("columns:series", kwargs={"slug": self.slug}))
+            self.__dict__["_url_for_slug"] = remembered
+        return remembered[1]
 
 
 class Volume(models.Model):

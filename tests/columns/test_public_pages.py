@@ -259,3 +259,10 @@ def test_korean_series_slug_works_in_urls(client):
     episode = make_episode(series, 7)
     assert client.get(episode.get_absolute_url()).status_code == 200
     assert client.get(series.get_absolute_url()).status_code == 200
+
+
+def test_a_series_address_follows_a_new_slug_on_the_same_loaded_row():
+    series = make_series(slug="first-address")
+    assert series.get_absolute_url() == "/series/first-address/"
+    series.slug = "second-address"
+    assert series.get_absolute_url() == "/series/second-address/"
