@@ -93,7 +93,8 @@ class EpisodesFeed(Feed):
             episodes = episodes.filter(series=series)
         return (
             episodes.select_related("series", "rendered")
-            .defer("intro", "intro_html", "closing", "closing_html")  # in the stored body
+            # In the stored body; the comment lists are not in a feed.
+            .defer("intro", "intro_html", "closing", "closing_html", "rendered__comments_html")
             .order_by("-publish_at", "-pk")
         )
 

@@ -94,7 +94,13 @@ class Series(RemembersLoadedValues):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("columns:series", kwargs={"slug": self.slug})
+        # Remembered for the slug it was made from: every card of a series page
+        # links to the same loaded series, and reversing is most of a card's cost.
+        remembered = self.__dict__.get("_url_for_slug")
+        if remembered is None or remembered[0] != self.slug:
+            remembered = (self.slug, reverse("columns:series", kwargs={"slug": self.slug}))
+            self.__dict__["_url_for_slug"] = remembered
+        return remembered[1]
 
 
 class Volume(models.Model):
@@ -328,19 +334,26 @@ class Episode(RemembersLoadedValues):
         )
 
     def published_neighbours(self) -> tuple["Episode | None", "Episode | None"]:
-        """The published episodes just before and after this one in its series (two queries).
+        """The published episodes just before and after this one in its series.
 
-        Two plain queries cost less to build than one with two subqueries.
+        One query: the first three published episodes from the number just
+        before this one on (a range the series index walks in order). Only
+        when the number just before is not published (a draft, a gap) does a
+        second query look further back. Building a query costs more here than
+        running it, and one with two subqueries costs more than two plain ones.
         """
         siblings = (
             Episode.objects.published()
             .filter(series_id=self.series_id)
             .only("number", "headline", "series_id")
         )
-        return (
-            siblings.filter(number__lt=self.number).order_by("-number").first(),
-            siblings.filter(number__gt=self.number).order_by("number").first(),
-        )
+        # From the number just before, in order: it, this one (when published), the next.
+        found = list(siblings.filter(number__gte=self.number - 1).order_by("number")[:3])
+        previous = next((e for e in found if e.number < self.number), None)
+        following = next((e for e in found if e.number > self.number), None)
+        if previous is None and self.number > 1:
+            previous = siblings.filter(number__lt=self.number).order_by("-number").first()
+        return previous, following
 
 
 @reversion.register()

@@ -31,6 +31,13 @@ class PublicEpisodeListMixin:
     paginate_by = settings.EPISODES_PER_PAGE
     context_object_name = "episodes"
 
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # BaseListView.get would first ask the database whether a list that must
+        # not be empty (allow_empty = False) has anything at all; the paginator's
+        # count already tells, and its empty first page is the same 404.
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data())
+
     def published_episodes(self):
         return Episode.objects.published().as_cards().order_by("-publish_at", "-number")
 

@@ -216,3 +216,24 @@ def test_a_series_feed_adds_one_query_for_the_series(client, settings, django_as
         feed = read_feed(client, url)
     assert len(feed.entries) == 20
     assert len(big) == len(small)
+
+
+def test_a_feed_body_has_the_sites_links_made_absolute_and_no_others_touched():
+    from columns.projections.body import for_feed
+
+    body = (
+        '<a href="/outlets/a/">언론사</a> <img src="/media/b.jpg" alt="">'
+        ' <a href="#article-2">2번 기사</a> <a href="https://news.example.com/c">원문</a>'
+        ' <a href="//cdn.example.com/d">다른 주소</a> <span data-href="/e">f</span>'
+        ' <p>글 속의 ahref="/g" 와 xsrc="/h"</p>\n<!--cited-elsewhere:2-->\n<p>끝</p>'
+    )
+    site, page = "https://column.example.com", "https://column.example.com/series/s/3/"
+    assert for_feed(body, site=site, page_url=page) == (
+        '<a href="https://column.example.com/outlets/a/">언론사</a>'
+        ' <img src="https://column.example.com/media/b.jpg" alt="">'
+        ' <a href="https://column.example.com/series/s/3/#article-2">2번 기사</a>'
+        ' <a href="https://news.example.com/c">원문</a>'
+        ' <a href="//cdn.example.com/d">다른 주소</a>'
+        ' <span data-href="https://column.example.com/e">f</span>'
+        ' <p>글 속의 ahref="/g" 와 xsrc="/h"</p>\n<p>끝</p>'
+    )

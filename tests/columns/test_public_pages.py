@@ -90,6 +90,34 @@ def test_previous_and_next_links_skip_unpublished_episodes(client):
     assert "/2/" not in html and "/4/" not in html
 
 
+def test_previous_and_next_links_reach_past_a_gap_to_the_nearest_published_episodes(client):
+    series = make_series()
+    make_episode(series, 1)
+    before = make_episode(series, 2)
+    make_episode(series, 3, status=Episode.Status.DRAFT)
+    middle = make_episode(series, 4)
+    make_episode(series, 5, status=Episode.Status.DRAFT)
+    make_episode(series, 6, publish_at=timezone.now() + timedelta(days=2))
+    after = make_episode(series, 7)
+    make_episode(series, 8)
+    html = client.get(middle.get_absolute_url()).content.decode()
+    prev_link = re.search(r'<a class="prev" rel="prev" href="([^"]+)"', html)
+    next_link = re.search(r'<a class="next" rel="next" href="([^"]+)"', html)
+    assert prev_link and prev_link[1] == before.get_absolute_url()
+    assert next_link and next_link[1] == after.get_absolute_url()
+
+
+def test_previous_and_next_links_are_the_adjacent_numbers_in_a_series_without_gaps(client):
+    series = make_series()
+    first, middle, last = (make_episode(series, n) for n in (1, 2, 3))
+    html = client.get(middle.get_absolute_url()).content.decode()
+    assert f'rel="prev" href="{first.get_absolute_url()}"' in html
+    assert f'rel="next" href="{last.get_absolute_url()}"' in html
+    html = client.get(first.get_absolute_url()).content.decode()
+    assert 'rel="prev"' not in html
+    assert f'rel="next" href="{middle.get_absolute_url()}"' in html
+
+
 @pytest.mark.parametrize("state", ["draft", "scheduled"])
 def test_unpublished_episode_is_404_for_the_public(client, state):
     episode = make_episode(
@@ -231,3 +259,10 @@ def test_korean_series_slug_works_in_urls(client):
     episode = make_episode(series, 7)
     assert client.get(episode.get_absolute_url()).status_code == 200
     assert client.get(series.get_absolute_url()).status_code == 200
+
+
+def test_a_series_address_follows_a_new_slug_on_the_same_loaded_row():
+    series = make_series(slug="first-address")
+    assert series.get_absolute_url() == "/series/first-address/"
+    series.slug = "second-address"
+    assert series.get_absolute_url() == "/series/second-address/"

@@ -22,8 +22,9 @@ EPISODE_PAGE_QUERIES = [
     " approved comments)",
     "published episodes citing the same article URLs (이 기사를 인용한 다른 화),"
     " when any other episode cites one",
-    "the previous published episode",
-    "the next published episode",
+    # The number just before and the first published after: one query while the number
+    # just before is published (as here; Episode.published_neighbours).
+    "the previous and next published episodes",
 ]
 
 
@@ -110,10 +111,10 @@ def list_of_episodes(count: int):
         "home": (reverse("columns:home"), 2),
         # the series, count, the page of episodes, its volumes (brunchbooks)
         "series": (series.get_absolute_url(), 4),
-        # the keyword, count, "any at all?", the page of episodes
-        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 4),
-        # the outlet, count, "any at all?", the page of episodes
-        "outlet": (outlet.get_absolute_url(), 4),
+        # the keyword, count, the page of episodes (an empty count is the 404)
+        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 3),
+        # the outlet, count, the page of episodes (an empty count is the 404)
+        "outlet": (outlet.get_absolute_url(), 3),
         # count of series with published episodes, the page of series
         "series list": (reverse("columns:series_list"), 2),
     }
