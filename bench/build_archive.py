@@ -142,7 +142,8 @@ def build(episodes: int, search_episodes: int = 0, seed: int = 48) -> dict:
         )
         before = now - timedelta(hours=6 * episodes)
         extra = _episodes(archive, search_episodes - episodes, rng, before, outlets, archive_tags)
-        projections.refresh({e.pk: {projections.SEARCH} for e in extra}, pages=False)
+        # No tags: no cached page shows these documents yet.
+        projections.refresh({e.pk: {projections.SEARCH} for e in extra})
     comments = []
     for episode in created[-50:]:
         for i in range(20):
