@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,7 +17,6 @@ from articles.models import (
     Outlet,
     OutletDomain,
     SourceArticle,
-    SourceQuote,
     SourceText,
 )
 from articles.quotes import (
@@ -28,9 +27,6 @@ from articles.quotes import (
     quotes_from_text,
 )
 from articles.textfragments import text_fragment_url
-
-#: The article's quotes in order, loaded with it (admin querysets).
-QUOTES_IN_ORDER = Prefetch("quotes", queryset=SourceQuote.objects.order_by("position"))
 
 
 class OutletDomainInline(admin.TabularInline):
@@ -227,7 +223,7 @@ class QuotesFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # No query when the quotes were prefetched (QUOTES_IN_ORDER).
+        # No query when the quotes were prefetched ("quotes").
         self.stored_quotes = list(self.instance.quotes.all()) if self.instance.pk else []
         self.initial["quotes"] = [q.text for q in self.stored_quotes]
 
@@ -303,7 +299,7 @@ class LinkHealthInlineMixin:
             super()
             .get_queryset(request)
             .select_related("health", "source_text")
-            .prefetch_related(QUOTES_IN_ORDER)
+            .prefetch_related("quotes")
         )
 
     @admin.display(description=_("링크·인용문 확인"))
@@ -432,7 +428,7 @@ class SourceArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["citation_check"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(QUOTES_IN_ORDER)
+        return super().get_queryset(request).prefetch_related("quotes")
 
     @admin.display(description=_("링크·인용문 확인"))
     def citation_check(self, article: SourceArticle) -> str:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -234,7 +234,7 @@ def quotes_replace(
     article's current quotes in order, when already loaded.
     """
     if stored is None:
-        stored = list(article.quotes.order_by("position")) if article.pk else []
+        stored = list(article.quotes.all()) if article.pk else []
     stored = sorted(stored, key=lambda q: q.position)
     changed = False
     for quote in stored[len(texts) :]:
@@ -300,7 +300,7 @@ def check_links(
     for article in (
         articles.select_related("episode__series", "health", "source_text")
         .defer("source_text__text")
-        .prefetch_related(Prefetch("quotes", queryset=SourceQuote.objects.order_by("position")))
+        .prefetch_related("quotes")  # in order: SourceQuote.Meta.ordering
         .order_by("pk")
     ):
         by_url[article.url].append(article)

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from taggit.models import Tag, TaggedItem
 
-from articles.models import SourceArticle, SourceQuote
+from articles.models import SourceArticle
 from columns.models import Commentary, Correction, Episode
 
 
@@ -52,7 +52,7 @@ def load_parts(episode_ids: Iterable[int], *, lock: bool = False) -> list[Episod
     # `article.quotes.all()` then runs no query, and each quote knows its article.
     prefetch_related_objects(
         [a for parts in loaded.values() for a in parts.articles],
-        Prefetch("quotes", queryset=SourceQuote.objects.order_by("position")),
+        "quotes",
     )
     for paragraph in Commentary.objects.filter(episode_id__in=ids).order_by(
         "episode_id", "position"

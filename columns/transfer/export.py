@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from articles.models import SourceArticle, SourceQuote
+from articles.models import SourceArticle
 from articles.quotes import quote_paragraph
 from columns.models import Commentary, Episode, Series, Volume
 from columns.transfer.format import (
@@ -63,7 +63,7 @@ def select_episodes(*, series_slug: str | None = None, number: int | None = None
             "articles",
             queryset=SourceArticle.objects.select_related("outlet").prefetch_related(
                 "outlet__domains",
-                Prefetch("quotes", queryset=SourceQuote.objects.order_by("position")),
+                "quotes",
             ),
         ),
         Prefetch("commentary", queryset=Commentary.objects.select_related("source_article")),

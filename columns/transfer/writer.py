@@ -56,8 +56,6 @@ from columns.transfer.format import (
 from columns.transfer.text import parse_text
 from common.markup import render_markdown, render_plain_text
 
-_QUOTES_IN_ORDER = models.Prefetch("quotes", queryset=SourceQuote.objects.order_by("position"))
-
 # What a report line is about (`Change.kind`): compared as is, shown translated.
 SERIES = gettext_noop("연재")
 VOLUME = gettext_noop("권")
@@ -599,9 +597,7 @@ class _Writer:
                     % {"position": spec.position, "other": urls.index(url) + 1, "url": url},
                 )
         existing = (
-            {}
-            if created
-            else {a.url: a for a in episode.articles.prefetch_related(_QUOTES_IN_ORDER)}
+            {} if created else {a.url: a for a in episode.articles.prefetch_related("quotes")}
         )
         kept = {url: existing[url] for url in urls if url in existing}
         changed = False
