@@ -265,6 +265,7 @@ def test_an_article_saved_on_its_own_screen_is_in_the_episodes_history(chief, ed
             "outlet": str(article.outlet_id),
             "url": article.url,
             "summary": article.summary,
+            "quotes": "따로 고친 화면에서 새로 넣은 인용문입니다.",
             "published_on": "",
             "_save": "저장",
         },
@@ -272,4 +273,9 @@ def test_an_article_saved_on_its_own_screen_is_in_the_episodes_history(chief, ed
     assert response.status_code == 302, error_texts(response.content.decode())
     latest = revisions.episode_revisions(episode_id=edited.pk)[0]
     assert "따로 고친 기사 제목" in revisions.snapshot(latest)["인용 기사 1"]
+    # The quotes are written after the article row; the revision holds them too.
+    assert (
+        "인용문 1: 따로 고친 화면에서 새로 넣은 인용문입니다."
+        in (revisions.snapshot(latest)["인용 기사 1"])
+    )
     assert latest.edit_version == Episode.objects.get(pk=edited.pk).edit_version
