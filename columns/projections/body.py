@@ -35,7 +35,7 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 
 # What a stored body depends on besides the episode's rows: the templates, and
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
-RENDERING_FORMAT = 4  # 4: citations carry their quotes
+RENDERING_FORMAT = 5  # 4: citations carry their quotes; 5: with their text-fragment links
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
@@ -80,7 +80,7 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
                 "headline": a.headline,
                 "outlet": a.outlet.name,
                 "url": a.url,
-                "quotes": [q.text for q in a.quotes.all()],
+                "quotes": [{"text": q.text, "url": q.source_url} for q in a.quotes.all()],
                 "cited_elsewhere": a.url in cited_elsewhere,
             }
             for a in articles
