@@ -56,7 +56,7 @@ def _cover_alt_errors(owner) -> dict:
 
 
 class Series(RemembersLoadedValues):
-    remembered_fields = ("author_name", "title")
+    remembered_fields = ("author_name", "title", "slug")
 
     title = models.CharField(_("제목"), max_length=200)
     slug = models.SlugField(_("주소 이름"), max_length=200, unique=True, allow_unicode=True)
@@ -126,7 +126,7 @@ class Volume(models.Model):
         return self.title
 
 
-# What an episode card in a list shows (templates/includes/episode_list.html).
+# What an episode card in a list shows (templates/includes/episode_card.html).
 EPISODE_CARD_FIELDS = (
     "number",
     "headline",
@@ -198,6 +198,16 @@ class EpisodeQuerySet(models.QuerySet):
         """Only what an episode card in a list shows: lists never load the long texts."""
         return self.select_related("series").only(
             *EPISODE_CARD_FIELDS, "series__title", "series__slug"
+        )
+
+    def with_stored_cards(self, *fields: str):
+        """Only the card fields (and `fields`), with each card as stored, in the same query.
+
+        The public lists draw the stored card (columns.templatetags.cards);
+        these fields are what a card out of date is drawn from instead.
+        """
+        return self.select_related("rendered").only(
+            *EPISODE_CARD_FIELDS, *fields, "rendered__card_html", "rendered__version"
         )
 
 
@@ -517,7 +527,8 @@ class RenderedEpisode(models.Model):
     Kept by columns.projections: the page reads this one row instead of five
     tables. A row rendered by other templates or settings (`version`), or a
     missing row, is rendered again on the episode's next view. A table of its
-    own, so that lists of episodes never carry it.
+    own, so that lists of episodes never carry the body: they read only the
+    card (`EpisodeQuerySet.with_stored_cards`).
     """
 
     episode = models.OneToOneField(
@@ -529,6 +540,9 @@ class RenderedEpisode(models.Model):
     )
     body_html = models.TextField(blank=True)
     comments_html = models.TextField(blank=True)
+    # The episode's card in every list (home, series, keyword, outlet pages):
+    # twenty cards drawn from the template cost more than the rest of a list page.
+    card_html = models.TextField(blank=True)
     # For the page's head (share tags, JSON-LD) and the "cited elsewhere" lookup.
     keyword_names = models.JSONField(default=list, blank=True)
     citations = models.JSONField(default=list, blank=True)

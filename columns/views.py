@@ -13,10 +13,10 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet
-from columns import pagecache, search, services, sharecards
+from columns import pagecache, projections, search, services, sharecards
 from columns.forms import CommentForm
 from columns.media import immutable
-from columns.models import EPISODE_CARD_FIELDS, Episode, Series, published_filter
+from columns.models import Episode, Series, published_filter
 from columns.projections import body as stored_body
 from common.http import client_ip
 
@@ -39,12 +39,21 @@ class PublicEpisodeListMixin:
         return self.render_to_response(self.get_context_data())
 
     def published_episodes(self):
-        return Episode.objects.published().as_cards().order_by("-publish_at", "-number")
+        return (
+            Episode.objects.published()
+            .select_related("series")
+            .with_stored_cards("series__title", "series__slug")
+            .order_by("-publish_at", "-number")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # For the page cache: which episodes are listed, and what their cards show.
         episodes = context["episodes"]
+        # Cards stored before a deploy changed their template are drawn for this
+        # reader and stored again for the next, as episode pages are.
+        if stale := [e.pk for e in episodes if stored_body.stored_card(e) is None]:
+            projections.refresh({pk: {projections.BODY} for pk in stale})
         pagecache.page_shows(
             self.request,
             pagecache.LISTS,
@@ -93,7 +102,7 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
         self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
         # Through the series' own manager: every card gets this series without a
         # join, which lets the database walk its (series, number) index for pages.
-        return self.series.episodes.published().only(*EPISODE_CARD_FIELDS).order_by("-number")
+        return self.series.episodes.published().with_stored_cards().order_by("-number")
 
     def get_context_data(self, **kwargs):
         # Its title even when no card lists the series (only drafts so far).

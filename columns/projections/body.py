@@ -35,13 +35,16 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 
 # What a stored body depends on besides the episode's rows: the templates, and
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
-RENDERING_FORMAT = 5  # 4: citations carry their quotes; 5: with their text-fragment links
+# 4: citations carry their quotes; 5: with their text-fragment links, and the card.
+RENDERING_FORMAT = 5
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
     "includes/comment_list.html",
+    "includes/episode_card.html",
+    "includes/cover_picture.html",
 )
-_BODY_FIELDS = ["body_html", "keyword_names", "citations", "version", "rendered_at"]
+_BODY_FIELDS = ["body_html", "card_html", "keyword_names", "citations", "version", "rendered_at"]
 
 
 @functools.cache
@@ -73,6 +76,7 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
     return RenderedEpisode(
         episode=episode,
         body_html=body,
+        card_html=render_to_string("includes/episode_card.html", {"episode": episode}),
         keyword_names=[tag.name for tag in parts.keywords],
         citations=[
             {
@@ -162,6 +166,28 @@ def rendered(episode: Episode) -> RenderedEpisode:
         stored = RenderedEpisode.objects.get(episode=episode)
         episode.rendered = stored
     return stored
+
+
+def stored_card(episode: Episode) -> str | None:
+    """The episode's card as stored, if the list's query selected it and it is current.
+
+    Never runs a query: `rendered` comes with the list
+    (`EpisodeQuerySet.with_stored_cards`) or not at all.
+    """
+    if not Episode.rendered.related.is_cached(episode):
+        return None
+    stored = episode.rendered
+    if stored is None or not stored.card_html or stored.version != body_version():
+        return None
+    return stored.card_html
+
+
+def card_html(episode: Episode) -> str:
+    """The episode's card for a list: as stored when current, else drawn now (same template)."""
+    stored = stored_card(episode)
+    if stored is not None:
+        return stored
+    return render_to_string("includes/episode_card.html", {"episode": episode})
 
 
 def with_cited_elsewhere(body: str, citing: dict[int, list[Episode]]) -> str:

@@ -274,10 +274,10 @@ def _is_episode_type(content_type_id) -> bool:
 
 
 def _shown_names_changed(sender, instance, created):
-    """Series pen name or title, outlet name or slug: every body and document showing it."""
+    """Series pen name, title or slug (cards link it), outlet name or slug: what shows it."""
     label = sender._meta.label_lower
     fields = {
-        "columns.series": ("author_name", "title"),
+        "columns.series": ("author_name", "title", "slug"),
         "articles.outlet": ("name", "slug"),
     }[label]
     changed = not created and any(

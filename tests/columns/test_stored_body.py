@@ -267,3 +267,46 @@ def test_two_readers_commenting_at_the_same_moment_both_get_through(monkeypatch)
     assert Comment.objects.filter(episode=episode).count() == 2
     comments_html = stored(episode).comments_html
     assert "같은 순간 0" in comments_html and "같은 순간 1" in comments_html
+
+
+# --- Cards: each episode's card in the public lists, stored beside its body ----------
+
+
+def listed(url: str) -> str:
+    response = Client().get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_lists_show_the_stored_card_of_each_episode():
+    episode = make_episode(headline="카드로 남은 제목")
+    assert "카드로 남은 제목" in stored(episode).card_html
+    # What the lists read is the stored copy, not a card drawn per reader.
+    RenderedEpisode.objects.filter(episode=episode).update(
+        card_html=stored(episode).card_html.replace("카드로 남은 제목", "저장된 카드에서 읽음")
+    )
+    for url in ("/", episode.series.get_absolute_url()):
+        assert "저장된 카드에서 읽음" in listed(url)
+
+
+def test_an_out_of_date_card_is_drawn_for_the_reader_and_stored_again():
+    episode = make_episode(headline="다시 그리는 카드")
+    RenderedEpisode.objects.filter(episode=episode).update(card_html="낡은 카드", version="old")
+    html = listed(episode.series.get_absolute_url())
+    assert "다시 그리는 카드" in html and "낡은 카드" not in html
+    row = stored(episode)
+    assert row.version == rendering.body_version() and "다시 그리는 카드" in row.card_html
+
+
+def test_a_card_follows_its_headline_and_its_series_title_and_address():
+    episode = make_episode(headline="처음 제목")
+    episode.headline = "고친 제목"
+    episode.save()
+    series = episode.series
+    series.title = "새 연재 이름"
+    series.save()
+    assert "고친 제목" in stored(episode).card_html and "새 연재 이름" in stored(episode).card_html
+    series.slug = "new-series-address"  # the address alone
+    series.save()
+    assert 'href="/series/new-series-address/' in stored(episode).card_html
+    assert "/series/new-series-address/" in listed("/")
