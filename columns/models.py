@@ -542,7 +542,13 @@ class RenderedEpisode(models.Model):
     comments_html = models.TextField(blank=True)
     # The episode's card in every list (home, series, keyword, outlet pages):
     # twenty cards drawn from the template cost more than the rest of a list page.
-    card_html = models.TextField(blank=True)
+    # (db_default: rows written by the code of the release before keep working.)
+    card_html = models.TextField(blank=True, db_default="")
+    # The rest of the page that only this episode's rows decide: its head (share
+    # previews, series feeds), header and JSON-LD (columns.projections.body.page_parts).
+    head_html = models.TextField(blank=True, db_default="")
+    header_html = models.TextField(blank=True, db_default="")
+    json_ld_html = models.TextField(blank=True, db_default="")
     # For the page's head (share tags, JSON-LD) and the "cited elsewhere" lookup.
     keyword_names = models.JSONField(default=list, blank=True)
     citations = models.JSONField(default=list, blank=True)

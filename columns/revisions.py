@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 
 from articles.models import SourceArticle, SourceQuote
+from columns import projections
 from columns.models import Commentary, Correction, Episode, EpisodeRevision
 
 # --- Edit conflicts ------------------------------------------------------------
@@ -300,3 +301,5 @@ def _date_by_corrections(episode_id: int) -> None:
             if moment and (latest is None or moment > latest):
                 latest = moment
     Episode.objects.filter(pk=episode_id).update(corrected_at=latest)
+    # An update sends no signal; the stored JSON-LD is dated by it (dateModified).
+    projections.changed([episode_id], parts={projections.BODY})

@@ -148,7 +148,7 @@ class EpisodeDetailView(DetailView):
         # The parts and comments come rendered beside the row (columns.projections.body).
         return (
             Episode.objects.visible_to(self.request.user)
-            .select_related("series", "volume", "rendered")
+            .select_related("series", "rendered")  # the header, with the volume, is stored
             .defer("intro", "intro_html", "closing", "closing_html")  # in the rendered body
         )
 
@@ -191,7 +191,9 @@ class EpisodeDetailView(DetailView):
                 *{pagecache.series_tag(e.series_id) for listed in citing.values() for e in listed},
             )
         # Both rendered from sanitized parts and escaped fields (columns.projections.body).
+        origin = settings.SITE_URL or self.request.build_absolute_uri("/").rstrip("/")
         return super().get_context_data(
+            stored_parts=stored_body.page_parts(stored, origin),
             body=mark_safe(body),  # noqa: S308
             comment_list=mark_safe(stored.comments_html),  # noqa: S308
             is_preview=not episode.is_published(),

@@ -4,10 +4,12 @@ An episode page is mostly its parts (summaries of the cited articles,
 commentary, closing, references, keywords), which live in four tables. They
 change when an editor saves them and are read by every reader, so they are
 rendered when they change (by `columns.projections.refresh`) and stored
-beside the episode in `RenderedEpisode`: the body, and apart from it the list
-of approved comments, so that approving a comment renders only that list. The
+beside the episode in `RenderedEpisode`: the body, the page's head, header
+and JSON-LD, the episode's card for lists, and apart from them the list of
+approved comments, so that approving a comment renders only that list. The
 page then reads one row; only what depends on other episodes (the
-neighbours, who else cites an article) is looked up per view.
+neighbours, who else cites an article) or on the reader (CSRF tokens,
+messages, a staff preview's banner) is drawn per view.
 
 Each citation also records whether another episode cites the same URL; an
 article saved with a URL marks the other episodes citing it, so the mark is
@@ -21,9 +23,12 @@ import re
 from collections import defaultdict
 
 from django.conf import settings
+from django.http import QueryDict
 from django.template.loader import get_template, render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import SourceArticle
+from columns import seo
 from columns.models import Comment, Episode, RenderedEpisode
 from columns.projections.parts import EpisodeParts
 
@@ -35,16 +40,49 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 
 # What a stored body depends on besides the episode's rows: the templates, and
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
-# 4: citations carry their quotes; 5: with their text-fragment links, and the card.
-RENDERING_FORMAT = 5
+# 4: citations carry their quotes; 5: with their text-fragment links, and the card;
+# 6: the page's head, header and JSON-LD (columns.seo.episode_structured_data).
+RENDERING_FORMAT = 6
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
     "includes/comment_list.html",
     "includes/episode_card.html",
     "includes/cover_picture.html",
+    "columns/episode_head.html",
+    "columns/episode_header.html",
+    "includes/share_meta.html",
+    "includes/series_feed_links.html",
 )
-_BODY_FIELDS = ["body_html", "card_html", "keyword_names", "citations", "version", "rendered_at"]
+_BODY_FIELDS = [
+    "body_html",
+    "card_html",
+    "head_html",
+    "header_html",
+    "json_ld_html",
+    "keyword_names",
+    "citations",
+    "version",
+    "rendered_at",
+]
+# The page's parts besides the body, each rendered from its template.
+PAGE_PARTS = ("head", "header", "json_ld")
+
+# A stored part is rendered without a request, so its absolute addresses (og:url,
+# the share card, JSON-LD) are written on this stand-in origin and put on the
+# reader's by `page_parts` (with settings.SITE_URL set, they are written on it).
+STORED_ORIGIN = "http://stored-origin.invalid"
+
+
+class _StandInRequest:
+    """What the share-preview and JSON-LD tags read of a request (columns.templatetags.seo)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.GET = QueryDict()
+
+    def build_absolute_uri(self, location: str) -> str:
+        return STORED_ORIGIN + location
 
 
 @functools.cache
@@ -57,7 +95,8 @@ def body_version() -> str:
     digest = hashlib.sha256(str(RENDERING_FORMAT).encode())
     for name in BODY_TEMPLATES:
         digest.update(get_template(name).template.source.encode())
-    digest.update(str(settings.LINKCHECK_ARCHIVE_AFTER_FAILURES).encode())
+    for value in (settings.LINKCHECK_ARCHIVE_AFTER_FAILURES, settings.SITE_URL, settings.SITE_NAME):
+        digest.update(f"\0{value}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -73,7 +112,7 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
             "corrections": parts.corrections,
         },
     )
-    return RenderedEpisode(
+    row = RenderedEpisode(
         episode=episode,
         body_html=body,
         card_html=render_to_string("includes/episode_card.html", {"episode": episode}),
@@ -91,6 +130,28 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
         ],
         version=body_version(),
     )
+    episode.rendered = row  # the JSON-LD reads the keywords and citations from it
+    request = _StandInRequest(episode.get_absolute_url())
+    context = {
+        "episode": episode,
+        "keyword_names": row.keyword_names,
+        "SITE_NAME": settings.SITE_NAME,
+        "request": request,
+    }
+    row.head_html = render_to_string("columns/episode_head.html", context)
+    row.header_html = render_to_string("columns/episode_header.html", context)
+    row.json_ld_html = seo.json_ld_script(seo.episode_structured_data(episode, request))
+    return row
+
+
+def page_parts(stored: RenderedEpisode, origin: str) -> dict[str, SafeString]:
+    """The stored head, header and JSON-LD, their addresses on `origin` (scheme and host)."""
+    # Rendered from sanitized parts and escaped fields; `origin` is settings.SITE_URL
+    # or the request's validated scheme and host, safe in attributes and in JSON.
+    return {
+        name: mark_safe(getattr(stored, f"{name}_html").replace(STORED_ORIGIN, origin))  # noqa: S308
+        for name in PAGE_PARTS
+    }
 
 
 def store_bodies(loaded: list[EpisodeParts]) -> None:

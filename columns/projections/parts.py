@@ -28,13 +28,14 @@ class EpisodeParts:
 
 
 def load_parts(episode_ids: Iterable[int], *, lock: bool = False) -> list[EpisodeParts]:
-    """The episodes (series loaded), their articles (outlet, health, quotes), commentary, keywords.
+    """The episodes (series, volume loaded), their articles (outlet, health, quotes), commentary,
+    keywords.
 
     With `lock`, the episode rows are locked first (PostgreSQL), in id order,
     so two transactions writing parts of the same episode store the body of
     whichever commits last.
     """
-    episodes = Episode.objects.filter(pk__in=list(episode_ids)).select_related("series")
+    episodes = Episode.objects.filter(pk__in=list(episode_ids)).select_related("series", "volume")
     if lock:
         episodes = episodes.select_for_update(of=("self",))
     loaded = {e.pk: EpisodeParts(e) for e in episodes.order_by("pk")}

@@ -22,7 +22,9 @@ What a reader sees of each model, and so what a write to it marks:
 - Correction (정정): its episode's body (the list at its end) and pages.
 - LinkHealth: the article's episode's body, when the archived-copy offer
   appears or goes.
-- Series, Volume otherwise: public pages only (titles are drawn per view).
+- Volume (브런치북) saved or deleted: the bodies of its episodes (their stored
+  header names it).
+- Series otherwise: public pages only (titles are drawn per view).
 """
 
 from django.apps import apps as global_apps
@@ -298,6 +300,22 @@ def _shown_names_changed(sender, instance, created):
     _mark(sender, episode_ids, tags=tags | _text_tags(episode_ids))
 
 
+def _volume_episodes(volume_id) -> list[int]:
+    Episode = global_apps.get_model("columns", "Episode")
+    return list(Episode.objects.filter(volume_id=volume_id).values_list("pk", flat=True))
+
+
+def _volume_saved(sender, volume, created):
+    """A volume's title is in the stored header of each of its episodes."""
+    episode_ids = [] if created else _volume_episodes(volume.pk)
+    _mark(sender, episode_ids, parts={BODY}, tags={pc.SITE})
+
+
+def _volume_deleted(sender, volume):
+    # Its episodes were let go (SET_NULL, an update without signals) before this.
+    _mark(sender, getattr(volume, "_episodes", ()), parts={BODY}, tags={pc.SITE})
+
+
 def _everywhere(sender, instance, *args):
     """Rare, wide changes (a volume, a series or outlet deleted): every page."""
     _mark(sender, (), tags={pc.SITE})
@@ -378,6 +396,8 @@ def _note_tag_before_delete(sender, instance, **kwargs):
     if sender._meta.label_lower == "taggit.tag":
         # After the delete the tag's rows are gone, and with them who carried it.
         instance._tagged_episodes = _episodes_tagged(instance.pk)
+    elif sender._meta.label_lower == "columns.volume" and _is_current(sender):
+        instance._episodes = _volume_episodes(instance.pk)  # let go before post_delete
 
 
 def _tag_deleted(sender, tag):
@@ -412,7 +432,7 @@ _ON_SAVE = {
     "taggit.tag": _tag_saved,
     "columns.series": _shown_names_changed,
     "articles.outlet": _shown_names_changed,
-    "columns.volume": _everywhere,
+    "columns.volume": _volume_saved,
     "articles.linkhealth": _health_saved,
 }
 _ON_DELETE = {
@@ -425,7 +445,7 @@ _ON_DELETE = {
     "taggit.tag": _tag_deleted,
     "columns.series": _everywhere,
     "articles.outlet": _everywhere,
-    "columns.volume": _everywhere,
+    "columns.volume": _volume_deleted,
     "articles.linkhealth": _health_deleted,
 }
 
@@ -443,5 +463,5 @@ def connect() -> None:
 
 def _forget_body_version(setting, **kwargs):
     # Settings change at run time only in tests (override_settings); follow them.
-    if setting == "LINKCHECK_ARCHIVE_AFTER_FAILURES":
+    if setting in {"LINKCHECK_ARCHIVE_AFTER_FAILURES", "SITE_URL", "SITE_NAME"}:
         body.body_version.cache_clear()

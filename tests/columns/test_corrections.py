@@ -147,3 +147,17 @@ def test_a_correction_cannot_be_deleted_outright(chief, published, superuser):
     changelist = chief.get(reverse("admin:columns_correction_changelist")).content.decode()
     assert "delete_selected" not in changelist
     assert Correction.objects.filter(pk=correction.pk).exists()
+
+
+def test_a_correction_made_outside_the_admin_dates_the_stored_json_ld(published, superuser):
+    # The service alone, as a shell or a task would call it: no admin batch around it.
+    correction = revisions.correction_add(
+        episode=published, note="날짜를 고쳤습니다.", user=superuser
+    )
+    modified = datetime.fromisoformat(json_ld(reader_page(published))["dateModified"])
+    assert abs(modified - correction.created_at) < timedelta(seconds=1)
+
+    revisions.correction_remove(correction=correction, user=superuser, reason="잘못 단 정정")
+    correction.refresh_from_db()
+    modified = datetime.fromisoformat(json_ld(reader_page(published))["dateModified"])
+    assert abs(modified - correction.removed_at) < timedelta(seconds=1)

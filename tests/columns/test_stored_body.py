@@ -10,7 +10,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import LinkHealth, SourceArticle
-from columns.models import Comment, Commentary, Episode, RenderedEpisode
+from columns.models import Comment, Commentary, Episode, RenderedEpisode, Volume
 from columns.projections import body as rendering
 from tests.factories import make_episode, make_outlet
 
@@ -310,3 +310,50 @@ def test_a_card_follows_its_headline_and_its_series_title_and_address():
     series.save()
     assert 'href="/series/new-series-address/' in stored(episode).card_html
     assert "/series/new-series-address/" in listed("/")
+
+
+# --- The page's head, header and JSON-LD, stored beside the body --------------------
+
+
+def test_the_page_reads_its_head_header_and_json_ld_as_stored():
+    episode = make_episode(headline="저장해 둔 머리")
+    row = stored(episode)
+    assert "저장해 둔 머리" in row.head_html  # og:title
+    assert "저장해 둔 머리" in row.header_html  # <h1>
+    assert "저장해 둔 머리" in row.json_ld_html
+    RenderedEpisode.objects.filter(episode=episode).update(
+        head_html='<meta property="og:title" content="저장본의 머리">',
+        header_html="<header>저장본의 제목</header>",
+        json_ld_html='<script type="application/ld+json">{"headline": "저장본"}</script>',
+    )
+    html = page(episode)
+    assert "저장본의 머리" in html and "저장본의 제목" in html and '"headline": "저장본"' in html
+
+
+def test_stored_addresses_are_on_each_readers_host_unless_the_site_url_is_set(settings):
+    episode = make_episode()
+    path = episode.get_absolute_url()
+    for host in ("column.example", "other.example"):
+        settings.ALLOWED_HOSTS = ["column.example", "other.example"]
+        html = Client(HTTP_HOST=host).get(path).content.decode()
+        assert f'<meta property="og:url" content="http://{host}{path}">' in html
+        assert f'"url": "http://{host}{path}"' in html  # JSON-LD
+        assert rendering.STORED_ORIGIN not in html
+    settings.SITE_URL = "https://news.example"  # a new fingerprint: stored again on view
+    html = Client(HTTP_HOST="other.example").get(path).content.decode()
+    assert f'<link rel="canonical" href="https://news.example{path}">' in html
+    assert "https://news.example" in stored(episode).head_html
+
+
+def test_renaming_or_deleting_a_volume_changes_the_header_of_its_episodes():
+    episode = make_episode()
+    volume = Volume.objects.create(series=episode.series, number=1, title="첫째 권")
+    episode.volume = volume
+    episode.volume_position = 1
+    episode.save()
+    assert "첫째 권" in stored(episode).header_html
+    volume.title = "고친 권 이름"
+    volume.save()
+    assert "고친 권 이름" in page(episode)
+    volume.delete()
+    assert "고친 권 이름" not in page(episode) and "crumb-volume" not in stored(episode).header_html
