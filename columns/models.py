@@ -188,11 +188,14 @@ class EpisodeQuerySet(models.QuerySet):
                 citing.setdefault(other.url, []).append(other.episode)
         return citing
 
-    def visible_to(self, user):
-        """Everything for staff (previews), published episodes for everyone else."""
+    def visible_to(self, user, **lookups):
+        """Everything for staff (previews), published episodes for everyone else.
+
+        `lookups` join the same filter() (one clone of the query, not two).
+        """
         if user.is_authenticated and user.is_staff:
-            return self
-        return self.published()
+            return self.filter(**lookups)
+        return self.filter(published_filter(), **lookups)
 
     def as_cards(self):
         """Only what an episode card in a list shows: lists never load the long texts."""
@@ -343,8 +346,8 @@ class Episode(RemembersLoadedValues):
             and (self.publish_at > now)
         )
 
-    def published_neighbours(self) -> tuple["Episode | None", "Episode | None"]:
-        """The published episodes just before and after this one in its series.
+    def published_neighbours(self):
+        """The published episodes just before and after this one: (pk, number, headline) rows.
 
         One query: the first three published episodes from the number just
         before this one on (a range the series index walks in order). Only
@@ -352,17 +355,20 @@ class Episode(RemembersLoadedValues):
         second query look further back. Building a query costs more here than
         running it, and one with two subqueries costs more than two plain ones.
         """
-        siblings = (
-            Episode.objects.published()
-            .filter(series_id=self.series_id)
-            .only("number", "headline", "series_id")
-        )
+
+        # Rows as (pk, number, headline) tuples, each query built in one filter():
+        # model instances and chained filters cost more than the query runs.
+        def siblings(**lookups):
+            return Episode.objects.filter(
+                published_filter(), series_id=self.series_id, **lookups
+            ).values_list("pk", "number", "headline", named=True)
+
         # From the number just before, in order: it, this one (when published), the next.
-        found = list(siblings.filter(number__gte=self.number - 1).order_by("number")[:3])
+        found = list(siblings(number__gte=self.number - 1).order_by("number")[:3])
         previous = next((e for e in found if e.number < self.number), None)
         following = next((e for e in found if e.number > self.number), None)
         if previous is None and self.number > 1:
-            previous = siblings.filter(number__lt=self.number).order_by("-number").first()
+            previous = siblings(number__lt=self.number).order_by("-number").first()
         return previous, following
 
 

@@ -147,16 +147,17 @@ class EpisodeDetailView(DetailView):
     def get_queryset(self):
         # The parts and comments come rendered beside the row (columns.projections.body).
         return (
-            Episode.objects.visible_to(self.request.user)
+            Episode.objects.visible_to(
+                self.request.user,
+                series__slug=self.kwargs["series_slug"],
+                number=self.kwargs["number"],
+            )
             .select_related("series", "rendered")  # the header, with the volume, is stored
             .defer("intro", "intro_html", "closing", "closing_html")  # in the rendered body
         )
 
     def get_object(self, queryset=None):
-        queryset = queryset if queryset is not None else self.get_queryset()
-        return get_object_or_404(
-            queryset, series__slug=self.kwargs["series_slug"], number=self.kwargs["number"]
-        )
+        return get_object_or_404(queryset if queryset is not None else self.get_queryset())
 
     def get_context_data(self, **kwargs):
         episode = self.object
