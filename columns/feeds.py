@@ -24,6 +24,15 @@ from columns.models import Episode, Series
 from columns.projections import body as stored_body
 
 FEED_LENGTH = 20
+# What a feed does not read of an episode's stored rendering (it reads `feed_html`).
+FEED_UNUSED_PARTS = (
+    "body_html",
+    "comments_html",
+    "card_html",
+    "head_html",
+    "header_html",
+    "json_ld_html",
+)
 
 
 class _RssWithContent(Rss201rev2Feed):
@@ -93,8 +102,14 @@ class EpisodesFeed(Feed):
             episodes = episodes.filter(series=series)
         return (
             episodes.select_related("series", "rendered")
-            # In the stored body; the comment lists are not in a feed.
-            .defer("intro", "intro_html", "closing", "closing_html", "rendered__comments_html")
+            # In the stored rendering (its feed copy); comment lists are not in a feed.
+            .defer(
+                "intro",
+                "intro_html",
+                "closing",
+                "closing_html",
+                *(f"rendered__{name}" for name in FEED_UNUSED_PARTS),
+            )
             .order_by("-publish_at", "-pk")
         )
 
@@ -148,9 +163,6 @@ class EpisodesFeed(Feed):
         return list(episode.rendered.keyword_names)
 
     def item_extra_kwargs(self, episode: Episode) -> dict[str, str]:
-        page_url = _link(episode.get_absolute_url())
-        if not page_url.startswith(("http:", "https:")):
-            page_url = self._site + page_url
         byline = format_html(
             "{}<p>by {} · {} {}화</p>",
             format_html("<p><strong>{}</strong></p>", episode.subtitle) if episode.subtitle else "",
@@ -158,7 +170,7 @@ class EpisodesFeed(Feed):
             episode.series.title,
             episode.number,
         )
-        body = stored_body.for_feed(episode.rendered.body_html, site=self._site, page_url=page_url)
+        body = stored_body.feed_body(episode.rendered, self._site)
         card = sharecards.episode_card(episode)
         card_url = _link(card.path)
         if not card_url.startswith(("http:", "https:")):

@@ -41,7 +41,8 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 # What a stored body depends on besides the episode's rows: the templates, and
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
 # 4: citations carry their quotes; 5: with their text-fragment links, and the card;
-# 6: the page's head, header and JSON-LD (columns.seo.episode_structured_data).
+# 6: the page's head, header and JSON-LD (columns.seo.episode_structured_data), the
+# feed's copy of the body.
 RENDERING_FORMAT = 6
 BODY_TEMPLATES = (
     "columns/episode_body.html",
@@ -60,6 +61,7 @@ _BODY_FIELDS = [
     "head_html",
     "header_html",
     "json_ld_html",
+    "feed_html",
     "keyword_names",
     "citations",
     "version",
@@ -141,7 +143,17 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
     row.head_html = render_to_string("columns/episode_head.html", context)
     row.header_html = render_to_string("columns/episode_header.html", context)
     row.json_ld_html = seo.json_ld_script(seo.episode_structured_data(episode, request))
+    row.feed_html = for_feed(body, site=STORED_ORIGIN, page_url=STORED_ORIGIN + request.path)
     return row
+
+
+def feed_body(stored: RenderedEpisode, site: str) -> str:
+    """The stored body as a feed carries it, its links absolute on `site` (scheme and host).
+
+    Made from the page's own body when it was stored (`for_feed`), so page and
+    feed never drift apart; per request only the origin is put in.
+    """
+    return stored.feed_html.replace(STORED_ORIGIN, site)
 
 
 def page_parts(stored: RenderedEpisode, origin: str) -> dict[str, SafeString]:
