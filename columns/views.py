@@ -102,7 +102,14 @@ class SeriesDetailView(PublicEpisodeListMixin, ListView):
         self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
         # Through the series' own manager: every card gets this series without a
         # join, which lets the database walk its (series, number) index for pages.
-        return self.series.episodes.published().with_stored_cards().order_by("-number")
+        # `number >= 1` always holds (episode_number_positive); the range on number
+        # lets SQLite count the series' episodes from that index alone (0.4 ms, not 2).
+        return (
+            self.series.episodes.published()
+            .filter(number__gte=1)
+            .with_stored_cards()
+            .order_by("-number")
+        )
 
     def get_context_data(self, **kwargs):
         # Its title even when no card lists the series (only drafts so far).
