@@ -28,7 +28,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import SourceArticle
-from columns import seo
+from columns import seo, sharecards
 from columns.models import Comment, Episode, RenderedEpisode
 from columns.projections.parts import EpisodeParts
 
@@ -97,7 +97,13 @@ def body_version() -> str:
     digest = hashlib.sha256(str(RENDERING_FORMAT).encode())
     for name in BODY_TEMPLATES:
         digest.update(get_template(name).template.source.encode())
-    for value in (settings.LINKCHECK_ARCHIVE_AFTER_FAILURES, settings.SITE_URL, settings.SITE_NAME):
+    # The share card's address (in the head and JSON-LD) changes with its drawing.
+    for value in (
+        settings.LINKCHECK_ARCHIVE_AFTER_FAILURES,
+        settings.SITE_URL,
+        settings.SITE_NAME,
+        sharecards.CARD_FORMAT,
+    ):
         digest.update(f"\0{value}".encode())
     return digest.hexdigest()[:16]
 

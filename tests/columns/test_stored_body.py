@@ -183,10 +183,20 @@ def test_deleting_an_episode_deletes_its_rendering_and_renders_nothing_on_the_wa
     assert not RenderedEpisode.objects.exists()
 
 
-def test_the_body_version_follows_the_templates_settings_it_depends_on(settings):
-    before = rendering.body_version()
+def test_the_body_version_follows_the_templates_settings_it_depends_on(settings, monkeypatch):
+    seen = {rendering.body_version()}
     settings.LINKCHECK_ARCHIVE_AFTER_FAILURES = 7
-    assert rendering.body_version() != before
+    seen.add(rendering.body_version())
+    settings.SITE_NAME = "다른 이름의 사이트"  # og:site_name, JSON-LD publisher
+    seen.add(rendering.body_version())
+    settings.SITE_URL = "https://elsewhere.example"  # absolute addresses
+    seen.add(rendering.body_version())
+    from columns import sharecards
+
+    monkeypatch.setattr(sharecards, "CARD_FORMAT", sharecards.CARD_FORMAT + 1)  # card addresses
+    rendering.body_version.cache_clear()
+    seen.add(rendering.body_version())
+    assert len(seen) == 5
 
 
 def test_a_failed_write_leaves_the_stored_body_as_it_was():
