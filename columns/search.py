@@ -405,19 +405,17 @@ class SearchResults:
     lead, or a number a term names) scores above the base point of 1. Every
     other match scores exactly 1, so among those the order is by publication
     alone. The single order is therefore the ranked matches by score, then the
-    plain matches newest first, and a page is read as:
-
-    That is for a search with more than RANK_ALL_UP_TO matches; one with fewer
-    is a slice of `search_episodes`, whose single query the trigram index serves.
+    plain matches newest first. A search with RANK_ALL_UP_TO matches or fewer
+    is a slice of `search_episodes`, whose single query the trigram index
+    serves; one with more is read as:
 
     1. the ranked tier: candidates found and scored from the short columns
        alone, best first, each document checked only as far as the page needs
        (`_first_holding`);
-    2. the plain tier, when the page reaches past the ranked matches: while
-       more than MAX_RESULTS episodes match, a walk down the publication index
-       that checks documents in turn and stops once the page is full, a few
-       dozen rows; with fewer matches, the trigram index finds them all
-       faster than a walk would pass over the rest;
+    2. the plain tier, when the page reaches past the ranked matches: a walk
+       down the publication index that checks documents in turn and stops
+       once the page is full, a few dozen rows where matches are as dense as
+       more than RANK_ALL_UP_TO of them make likely;
     3. the page's rows by id, with their series and passage: one query.
 
     So a common word reads about a page of documents instead of every one that
@@ -462,13 +460,8 @@ class SearchResults:
         if len(ids) < stop - start:
             # The ranked matches ran out (all len(ranked) of them): the plain
             # ones continue the order where they stopped.
-            plain_start, plain_stop = max(start - len(ranked), 0), stop - len(ranked)
-            if self.more_than_listed:
-                ids += _first_holding(self._newest(), self.query, plain_stop, plain=True)[
-                    plain_start:
-                ]
-            else:
-                ids += self._plain_matches()[plain_start:plain_stop]
+            plain = _first_holding(self._newest(), self.query, stop - len(ranked), plain=True)
+            ids += plain[max(start - len(ranked), 0) :]
         rows = _as_results(self.scope.filter(pk__in=ids)).in_bulk()
         return [rows[pk] for pk in ids if pk in rows]
 
@@ -490,11 +483,6 @@ class SearchResults:
         all of them and sort.
         """
         return self.scope.annotate(relevance=_relevance(self.query)).order_by("-publish_at", "-pk")
-
-    def _plain_matches(self) -> QuerySet:
-        """Ids of the plain matches, newest first, found through the trigram index."""
-        plain = self._matching().exclude(_ranked(self.query))
-        return plain.order_by("-publish_at", "-pk").values_list("pk", flat=True)
 
     def _matching(self) -> QuerySet[Episode]:
         """Episodes in scope holding every term, through the trigram index."""

@@ -186,9 +186,9 @@ def test_every_page_is_the_slice_of_the_single_order(harbour, query, params):
 def test_pages_stay_the_single_order_when_more_match_than_are_listed(
     harbour, monkeypatch, per_page
 ):
-    # Past MAX_RESULTS the plain tier walks documents in turn instead of asking
-    # the index; what it lists must not change, only how far it reads.
-    # The walk passes over `항구의 새 크레인`, ranked, between plain matches.
+    # The count stops at MAX_RESULTS and says so; the pages are still the single
+    # order's first MAX_RESULTS. The walk through the plain matches passes over
+    # `항구의 새 크레인`, ranked and published between two of them.
     monkeypatch.setattr(search, "MAX_RESULTS", 12)
     results = SearchResults(ReaderQuery.parse("물류"))
     paginator = SearchPaginator(results, per_page)
