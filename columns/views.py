@@ -242,9 +242,9 @@ class SearchView(ListView):
     """검색: published episodes holding every term the reader typed, best match first.
 
     `series=<slug>` searches one series. Three queries for a page of results
-    (count, one page, its keywords), and a fourth when the page reaches past
-    the ranked matches into the plain ones (columns.search.SearchResults), plus
-    an EXISTS or two for each term that may carry a particle
+    (count, one page, its keywords); past 1,000 matches the page is read in
+    tiers (columns.search.SearchResults): four, five when it reaches the plain
+    matches. Plus an EXISTS or two for each term that may carry a particle
     (columns.search.resolve); an empty or fruitless search adds two for its
     suggestions. A bad page number shows the nearest page.
     """
