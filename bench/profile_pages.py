@@ -14,6 +14,10 @@ gunicorn server of bench/run.py does, and prints for each one:
 - wall ms per request (includes waiting on the database server on PostgreSQL);
 - the number of SQL queries and the time Django measured in them.
 
+`--search` adds issue 14's search targets (bench/build_archive.py's
+`search*` URLs) and `--query Q` (repeatable) a search for Q. Every target
+also shows its slowest request (`max ms`, wall).
+
 `--build` migrates the database and builds the 2,000-episode archive first
 (once; the URLs are kept beside a SQLite file in var/prof/urls.json, or in
 the file `--urls` names). `--profile NAME` prints a cProfile summary of that
@@ -30,6 +34,7 @@ import pstats
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +57,13 @@ TARGETS = (
     "series_last",
     "keyword",
     "feed",
+)
+SEARCH_TARGETS = (
+    "search",
+    "search_terms",
+    "search_particle",
+    "search_short",
+    "search_number",
 )
 
 
@@ -95,8 +107,11 @@ def measure(app, url: str, repeat: int) -> dict:
 
     serve(app, url)  # warm: templates compiled, connection open
     cpu0, wall0 = time.process_time(), time.perf_counter()
+    slowest = 0.0
     for _ in range(repeat):
+        started = time.perf_counter()
         serve(app, url)
+        slowest = max(slowest, time.perf_counter() - started)
     cpu = (time.process_time() - cpu0) / repeat
     wall = (time.perf_counter() - wall0) / repeat
     connection.force_debug_cursor = True
@@ -107,6 +122,7 @@ def measure(app, url: str, repeat: int) -> dict:
     return {
         "cpu_ms": cpu * 1000,
         "wall_ms": wall * 1000,
+        "max_ms": slowest * 1000,
         "queries": len(queries),
         "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
         "sql": [f"{float(q['time']) * 1000:5.1f} ms  {q['sql']}" for q in queries],
@@ -119,8 +135,12 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=2000)
     parser.add_argument("--urls", type=Path, default=ROOT / "var" / "prof" / "urls.json")
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument("--profile", choices=TARGETS, help="print a cProfile of this target")
+    parser.add_argument(
+        "--profile", choices=TARGETS + SEARCH_TARGETS, help="print a cProfile of this target"
+    )
     parser.add_argument("--sql", action="store_true", help="print each target's queries")
+    parser.add_argument("--search", action="store_true", help="measure the search targets too")
+    parser.add_argument("--query", action="append", default=[], help="measure a search for this")
     args = parser.parse_args()
 
     import django
@@ -142,14 +162,22 @@ def main() -> None:
 
     floor = measure(app, "/__bench__/floor/", args.repeat * 5)
     print(f"load average {os.getloadavg()[0]:.2f}; database {django.db.connection.vendor}")
-    print(f"{'target':22} {'cpu ms':>7} {'÷floor':>7} {'wall ms':>8} {'queries':>7} {'sql ms':>7}")
+    print(
+        f"{'target':22} {'cpu ms':>7} {'÷floor':>7} {'wall ms':>8} {'max ms':>7} "
+        f"{'queries':>7} {'sql ms':>7}"
+    )
     print(f"{'floor':22} {floor['cpu_ms']:7.2f} {1:7.3f} {floor['wall_ms']:8.2f}")
-    for name in TARGETS:
-        result = measure(app, urls[name], args.repeat)
+    targets = {name: urls[name] for name in TARGETS}
+    if args.search:
+        targets.update({name: urls[name] for name in SEARCH_TARGETS})
+    for q in args.query:
+        targets[f"q={q}"] = f"/search/?{urlencode({'q': q})}"
+    for name, url in targets.items():
+        result = measure(app, url, args.repeat)
         ratio = floor["cpu_ms"] / result["cpu_ms"]
         print(
             f"{name:22} {result['cpu_ms']:7.2f} {ratio:7.3f} {result['wall_ms']:8.2f} "
-            f"{result['queries']:7d} {result['sql_ms']:7.2f}"
+            f"{result['max_ms']:7.2f} {result['queries']:7d} {result['sql_ms']:7.2f}"
         )
         if args.sql:
             for sql in result["sql"]:

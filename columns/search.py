@@ -25,13 +25,26 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property, reduce
-from operator import add, and_
+from operator import add, and_, or_
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -270,82 +283,256 @@ def resolve(
     return replace(query, terms=tuple(terms), resolved=True)
 
 
+def _numbers(query: ReaderQuery) -> list[int]:
+    return sorted({t.number for t in query.terms if t.number is not None})
+
+
+# The short columns a term scores in, and its points there. A term found only
+# in the rest of the document scores nothing beyond the base point.
+SCORED_COLUMNS = (
+    ("folded_headline", WEIGHT_HEADLINE),
+    ("folded_keywords", WEIGHT_KEYWORDS),
+    ("folded_lead", WEIGHT_LEAD),
+)
+
+
+def _in_column(column: str, q: str) -> Q:
+    """`q` in one of the short columns: a substring test, `strpos` / `instr`.
+
+    The short columns are read in line from every row a ranking looks at;
+    `strpos` finds a Korean term in them about three times as fast as `LIKE`
+    on PostgreSQL, and both find the same rows (docs/search.md).
+    """
+    return Q(GreaterThan(StrIndex(f"search_document__{column}", Value(q)), 0))
+
+
+def _relevance(query: ReaderQuery) -> Func:
+    """The score of a matching episode: 1, plus the points of every term and number it hits."""
+
+    def points(condition: Q, value: int) -> Case:
+        return Case(
+            When(condition, then=Value(value)), default=Value(0), output_field=IntegerField()
+        )
+
+    scores = [Value(1)]
+    if numbers := _numbers(query):
+        scores.append(points(Q(number__in=numbers), WEIGHT_NUMBER))
+    for term in query.terms:
+        for column, weight in SCORED_COLUMNS:
+            scores.append(points(_in_column(column, term.searched), weight))
+    return reduce(add, scores)
+
+
+def _ranked(query: ReaderQuery) -> Q:
+    """Episodes scoring above the base point: a term in a short column, or a named number."""
+    conditions = [
+        _in_column(column, term.searched)
+        for term in query.terms
+        for column, _weight in SCORED_COLUMNS
+    ]
+    if numbers := _numbers(query):
+        conditions.append(Q(number__in=numbers))
+    return reduce(or_, conditions)
+
+
+def _read_in_turn(q: str) -> Q:
+    """`q` in the document, checked row by row as the rows come, never looked up in the index.
+
+    For queries that read rows in a known order and stop early (a LIMIT): the
+    trigram index would hand over every matching document at once, to be
+    rechecked and sorted, when a page needs a few dozen. `strpos` is not
+    something the index answers; on PostgreSQL it reads the document through
+    the function declared expensive, so that the planner checks it after every
+    cheaper condition, and in the SELECT list only on the rows the LIMIT keeps.
+    Finds exactly what `_contains` finds (both are a plain substring test).
+    """
+    document = F("search_document__folded_document")
+    if connection.vendor == "postgresql":
+        document = IndexedDocument(document)
+    return Q(GreaterThan(StrIndex(document, Value(q)), 0))
+
+
+def _as_results(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """What a result card needs: the episode, its series and the document's passage."""
+    return episodes.select_related("series", "search_document").defer(
+        "intro",
+        "intro_html",
+        "closing",
+        "closing_html",
+        "search_document__folded_document",
+        "search_document__folded_lead",
+        "search_document__folded_keywords",
+        "search_document__folded_headline",
+    )
+
+
 def search_episodes(
     query: ReaderQuery, *, series: Series | None = None, now: datetime | None = None
 ) -> QuerySet[Episode]:
     """Published episodes holding every term, most relevant first, then newest.
 
-    A lazy queryset: counting it is one query, fetching a page of it another
-    (resolving an unresolved query's particles runs a few EXISTS queries first).
-    `%`, `_` and backslashes are matched literally (Django escapes LIKE patterns).
-    The order is total (relevance, publication time, id), so a page is the same
-    on every request.
+    The definition of what a search finds and in which order, as one queryset.
+    The results page reads the same rows in the same order through
+    `SearchResults`, which does not score and sort every match; tests compare
+    the two. `%`, `_` and backslashes are matched literally (Django escapes LIKE
+    patterns). The order is total (relevance, publication time, id), so a page
+    is the same on every request.
     """
     if not query.is_searchable:
         return Episode.objects.none()
     query = resolve(query, series=series, now=now)
-
-    def weight(column: str, q: str, points: int) -> Case:
-        return Case(
-            When(**{f"search_document__{column}__contains": q}, then=Value(points)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-
-    scores = [Value(1)]
-    numbers = sorted({t.number for t in query.terms if t.number is not None})
-    if numbers:
-        scores.append(
-            Case(
-                When(number__in=numbers, then=Value(WEIGHT_NUMBER)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-    for term in query.terms:
-        scores += [
-            weight("folded_headline", term.searched, WEIGHT_HEADLINE),
-            weight("folded_keywords", term.searched, WEIGHT_KEYWORDS),
-            weight("folded_lead", term.searched, WEIGHT_LEAD),
-        ]
-    return (
+    return _as_results(
         _scope(series=series, now=now)
         .filter(reduce(and_, (_contains(t.searched) for t in query.terms)))
-        .annotate(relevance=reduce(add, scores))
-        .select_related("series", "search_document")
-        .defer(
-            "intro",
-            "intro_html",
-            "closing",
-            "closing_html",
-            "search_document__folded_document",
-            "search_document__folded_lead",
-            "search_document__folded_keywords",
-            "search_document__folded_headline",
-        )
-        .order_by("-relevance", "-publish_at", "-pk")
-    )
+        .annotate(relevance=_relevance(query))
+    ).order_by("-relevance", "-publish_at", "-pk")
 
 
 # A search lists at most this many results (50 pages of 20). Counting further
 # would read every matching document for a number no reader pages through.
 MAX_RESULTS = 1000
+# Up to this many matches are ranked in one query, as `search_episodes` does:
+# the trigram index finds them, and scoring them costs about what counting them
+# did. Above it, ranking every match would cost more than reading the short
+# columns of every episode, and SearchResults reads the page in tiers.
+RANK_ALL_UP_TO = MAX_RESULTS
+
+
+class SearchResults:
+    """What `search_episodes` finds, in its order, read a page at a time in two tiers.
+
+    Only a *ranked* episode (`_ranked`: a term in its headline, keywords or
+    lead, or a number a term names) scores above the base point of 1. Every
+    other match scores exactly 1, so among those the order is by publication
+    alone. The single order is therefore the ranked matches by score, then the
+    plain matches newest first. A search with RANK_ALL_UP_TO matches or fewer
+    is a slice of `search_episodes`, whose single query the trigram index
+    serves; one with more is read as:
+
+    1. the ranked tier: candidates found and scored from the short columns
+       alone, best first, each document checked only as far as the page needs
+       (`_first_holding`);
+    2. the plain tier, when the page reaches past the ranked matches: a walk
+       down the publication index that checks documents in turn and stops
+       once the page is full, a few dozen rows where matches are as dense as
+       more than RANK_ALL_UP_TO of them make likely;
+    3. the page's rows by id, with their series and passage: one query.
+
+    So a common word reads about a page of documents instead of every one that
+    holds it. Slicing and `count()` are what `SearchPaginator` needs; the count
+    is the one query that still confirms up to MAX_RESULTS + 1 matches. `now`
+    is fixed once, so the count and both tiers see the same episodes.
+    """
+
+    def __init__(
+        self, query: ReaderQuery, *, series: Series | None = None, now: datetime | None = None
+    ):
+        self.now = now or timezone.now()
+        self.query = resolve(query, series=series, now=self.now)
+        self.series = series
+        self.scope = _scope(series=series, now=self.now)
+        self.more_than_listed = False
+
+    @cached_property
+    def _count(self) -> int:
+        if not self.query.is_searchable:
+            return 0
+        # Neither ranks nor sorts, and stops at the MAX_RESULTS + 1st match.
+        found = self._matching().order_by().values("pk")[: MAX_RESULTS + 1].count()
+        self.more_than_listed = found > MAX_RESULTS
+        return min(found, MAX_RESULTS)
+
+    def count(self) -> int:
+        """Matches, at most MAX_RESULTS (`more_than_listed` says whether there were more)."""
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, page: slice) -> list[Episode]:
+        start, stop = page.start or 0, min(page.stop, self.count())
+        if start >= stop:
+            return []
+        if self.count() <= RANK_ALL_UP_TO and not self.more_than_listed:
+            return list(search_episodes(self.query, series=self.series, now=self.now)[start:stop])
+        ranked = _first_holding(self._ranked_candidates(), self.query, stop)
+        ids = ranked[start:stop]
+        if len(ids) < stop - start:
+            # The ranked matches ran out (all len(ranked) of them): the plain
+            # ones continue the order where they stopped.
+            plain = _first_holding(self._newest(), self.query, stop - len(ranked), plain=True)
+            ids += plain[max(start - len(ranked), 0) :]
+        rows = _as_results(self.scope.filter(pk__in=ids)).in_bulk()
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def _ranked_candidates(self) -> QuerySet[Episode]:
+        """Episodes scoring above 1 by their short columns, best first; documents unchecked."""
+        return (
+            self.scope.filter(_ranked(self.query))
+            .annotate(relevance=_relevance(self.query))
+            .order_by("-relevance", "-publish_at", "-pk")
+        )
+
+    def _newest(self) -> QuerySet[Episode]:
+        """Every episode in scope, newest first, with the score its short columns give.
+
+        The walk through the plain matches passes over ranked episodes in
+        Python (`relevance` above 1) rather than excluding them in SQL, so that
+        the query stays a walk down the publication index that stops at its
+        LIMIT: a condition on the short columns in WHERE has PostgreSQL read
+        all of them and sort.
+        """
+        return self.scope.annotate(relevance=_relevance(self.query)).order_by("-publish_at", "-pk")
+
+    def _matching(self) -> QuerySet[Episode]:
+        """Episodes in scope holding every term, through the trigram index."""
+        return self.scope.filter(reduce(and_, (_contains(t.searched) for t in self.query.terms)))
+
+
+def _first_holding(
+    candidates: QuerySet[Episode], query: ReaderQuery, stop: int, *, plain: bool = False
+) -> list[int]:
+    """Ids of the first `stop` candidates, in their order, whose document holds every term.
+
+    With `plain`, only candidates scoring exactly 1 (`relevance`) count. All
+    of them, when fewer than `stop` qualify.
+
+    The candidates are read in batches of ids, each document checked in the
+    SELECT list rather than in WHERE: PostgreSQL evaluates an expensive column
+    after the sort and the LIMIT, so a batch reads as many documents as it has
+    rows however many candidates it was sorted from, and sorts narrow rows. A
+    batch leaves room for candidates lacking a term (and, on the plain walk,
+    for ranked ones); a page still short asks for a batch four times larger.
+    """
+    holding = ExpressionWrapper(
+        reduce(and_, (_read_in_turn(t.searched) for t in query.terms)), output_field=BooleanField()
+    )
+    candidates = candidates.annotate(holds_every_term=holding).values_list(
+        "pk", "relevance", "holds_every_term"
+    )
+    found: list[int] = []
+    offset, batch = 0, (4 if plain else 2) * stop
+    while True:
+        rows = list(candidates[offset : offset + batch])
+        found += [pk for pk, relevance, holds in rows if holds and not (plain and relevance > 1)]
+        if len(found) >= stop or len(rows) < batch:
+            return found[:stop]
+        offset, batch = offset + batch, 4 * batch
 
 
 class SearchPaginator(Paginator):
-    """Pages of search results, counting at most MAX_RESULTS matches.
+    """Pages of `SearchResults`, counting at most MAX_RESULTS matches.
 
-    The count is one query that neither ranks nor sorts: it stops at the
-    MAX_RESULTS + 1st match. `more_than_listed` says whether it got there.
+    `more_than_listed` says whether there were more.
     """
 
     more_than_listed = False
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list.order_by().values("pk")[: MAX_RESULTS + 1].count()
-        self.more_than_listed = found > MAX_RESULTS
-        return min(found, MAX_RESULTS)
+        count = self.object_list.count()
+        self.more_than_listed = self.object_list.more_than_listed
+        return count
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -261,9 +261,11 @@ class SearchView(ListView):
     """검색: published episodes holding every term the reader typed, best match first.
 
     `series=<slug>` searches one series. Three queries for a page of results
-    (count, one page, its keywords), plus an EXISTS or two for each term that
-    may carry a particle (columns.search.resolve); an empty or fruitless search
-    adds two for its suggestions. A bad page number shows the nearest page.
+    (count, one page, its keywords); past 1,000 matches the page is read in
+    tiers (columns.search.SearchResults): four, five when it reaches the plain
+    matches. Plus an EXISTS or two for each term that may carry a particle
+    (columns.search.resolve); an empty or fruitless search adds two for its
+    suggestions. A bad page number shows the nearest page.
     """
 
     template_name = "columns/search.html"
@@ -284,11 +286,13 @@ class SearchView(ListView):
 
     def get_queryset(self):
         pagecache.page_shows(self.request, pagecache.SEARCH, pagecache.LISTS)
-        return search.search_episodes(self.query, series=self.series).prefetch_related("keywords")
+        return search.SearchResults(self.query, series=self.series)
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        # One query for the page's keywords, whichever tiers its rows came from.
+        prefetch_related_objects(page.object_list, "keywords")
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
