@@ -204,13 +204,19 @@ class EpisodeQuerySet(models.QuerySet):
         )
 
     def with_stored_cards(self, *fields: str):
-        """Only the card fields (and `fields`), with each card as stored, in the same query.
+        """Only the card fields (and `fields`), and each card as stored (one more query).
 
         The public lists draw the stored card (columns.templatetags.cards);
-        these fields are what a card out of date is drawn from instead.
+        these fields are what a card out of date is drawn from instead. The
+        cards come in a second query for the page's episodes only: joined in,
+        a far page's OFFSET would read the card of every episode it skips
+        (1.5 ms on the last of 100 pages, against 0.2 ms).
         """
-        return self.select_related("rendered").only(
-            *EPISODE_CARD_FIELDS, *fields, "rendered__card_html", "rendered__version"
+        return self.only(*EPISODE_CARD_FIELDS, *fields).prefetch_related(
+            models.Prefetch(
+                "rendered",
+                queryset=RenderedEpisode.objects.only("episode_id", "card_html", "version"),
+            )
         )
 
 

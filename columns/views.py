@@ -1,8 +1,11 @@
 """Public pages: thin views over the published-only querysets in columns.models."""
 
+from functools import cached_property
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -95,21 +98,24 @@ class SeriesListView(ListView):
         return context
 
 
+class SeriesEpisodesPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        # `number >= 1` always holds (episode_number_positive); the range on number
+        # lets SQLite count from the (series, number) index alone (0.4 ms, not 2).
+        # Only the count: a page reads the (series, -number, …) index better without.
+        return self.object_list.filter(number__gte=1).count()
+
+
 class SeriesDetailView(PublicEpisodeListMixin, ListView):
     template_name = "columns/series_detail.html"
+    paginator_class = SeriesEpisodesPaginator
 
     def get_queryset(self):
         self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
         # Through the series' own manager: every card gets this series without a
         # join, which lets the database walk its (series, number) index for pages.
-        # `number >= 1` always holds (episode_number_positive); the range on number
-        # lets SQLite count the series' episodes from that index alone (0.4 ms, not 2).
-        return (
-            self.series.episodes.published()
-            .filter(number__gte=1)
-            .with_stored_cards()
-            .order_by("-number")
-        )
+        return self.series.episodes.published().with_stored_cards().order_by("-number")
 
     def get_context_data(self, **kwargs):
         # Its title even when no card lists the series (only drafts so far).

@@ -558,19 +558,21 @@ def count_queries(url) -> tuple[int, str]:
 # Cold pages (rendered and stored by the page cache), once the cache knows when
 # the next scheduled episode goes live: the view's own queries, nothing more.
 COLD_QUERIES = {
-    # the episode with series, volume and stored body; previous and next (one query
+    # the episode with series and its stored parts; previous and next (one query
     # while the number just before is published: Episode.published_neighbours)
     "A2": 2,
-    # count of published episodes, the page of cards
-    "home": 2,
+    # count of published episodes, the page of episodes, their stored cards
+    "home": 3,
     # series with published episodes: count, the page
     "series list": 2,
-    # the series, count, the page of cards, its brunchbooks (volumes)
-    "series A": 4,
-    # the keyword, count, the page of cards (an empty count is the 404)
-    "keyword 반도체": 3,
-    # the outlet, count, the page of cards (an empty count is the 404)
-    "outlet X": 3,
+    # the series, count, the page of episodes, their stored cards, its brunchbooks
+    "series A": 5,
+    # the keyword, count, the page of episodes, their stored cards (an empty count
+    # is the 404)
+    "keyword 반도체": 4,
+    # the outlet, count, the page of episodes, their stored cards (an empty count
+    # is the 404)
+    "outlet X": 4,
     # count, the page with series and search document, the page's keywords
     "search": 3,
     # the episodes with series and stored body

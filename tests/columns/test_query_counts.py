@@ -107,14 +107,17 @@ def list_of_episodes(count: int):
     make_episode(series, count + 1, status=Episode.Status.DRAFT, articles=0, keywords=("공통",))
     keyword = Tag.objects.get(name="공통")
     return series, {
-        # count of published episodes (paginator), the page of episodes with their series
-        "home": (reverse("columns:home"), 2),
-        # the series, count, the page of episodes, its volumes (brunchbooks)
-        "series": (series.get_absolute_url(), 4),
-        # the keyword, count, the page of episodes (an empty count is the 404)
-        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 3),
-        # the outlet, count, the page of episodes (an empty count is the 404)
-        "outlet": (outlet.get_absolute_url(), 3),
+        # count of published episodes (paginator), the page of episodes with their
+        # series, their stored cards
+        "home": (reverse("columns:home"), 3),
+        # the series, count, the page of episodes, their stored cards, its volumes
+        "series": (series.get_absolute_url(), 5),
+        # the keyword, count, the page of episodes, their stored cards (an empty
+        # count is the 404)
+        "keyword": (reverse("columns:keyword", args=[keyword.slug]), 4),
+        # the outlet, count, the page of episodes, their stored cards (an empty
+        # count is the 404)
+        "outlet": (outlet.get_absolute_url(), 4),
         # count of series with published episodes, the page of series
         "series list": (reverse("columns:series_list"), 2),
     }
