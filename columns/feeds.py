@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 
-from columns import pagecache, sharecards
+from columns import pagecache, seo, sharecards
 from columns.models import Episode, Series
 from columns.projections import body as stored_body
 
@@ -93,7 +93,7 @@ class EpisodesFeed(Feed):
         # are. One feed object serves every request: the address goes on a copy.
         pagecache.page_shows(request, pagecache.FEEDS, pagecache.LISTS)
         feed = copy.copy(self)
-        feed._site = settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+        feed._site = seo.site_origin(request)
         return super(EpisodesFeed, feed).__call__(request, *args, **kwargs)
 
     def episodes(self, series: Series | None) -> QuerySet[Episode]:

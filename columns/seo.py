@@ -44,6 +44,11 @@ def absolute_url(path: str, request: HttpRequest | None = None) -> str:
     return request.build_absolute_uri(path)
 
 
+def site_origin(request: HttpRequest) -> str:
+    """This site's scheme and host, without a slash: settings.SITE_URL, else the request's."""
+    return settings.SITE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
 def json_ld_script(data: dict[str, Any]) -> SafeString:
     """A `<script type="application/ld+json">` data block no text inside can break out of."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)

@@ -16,7 +16,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Outlet
-from columns import pagecache, projections, search, services, sharecards
+from columns import pagecache, projections, search, seo, services, sharecards
 from columns.forms import CommentForm
 from columns.media import immutable
 from columns.models import Episode, Series, published_filter
@@ -205,9 +205,8 @@ class EpisodeDetailView(DetailView):
                 *{pagecache.series_tag(e.series_id) for listed in citing.values() for e in listed},
             )
         # Both rendered from sanitized parts and escaped fields (columns.projections.body).
-        origin = settings.SITE_URL or self.request.build_absolute_uri("/").rstrip("/")
         return super().get_context_data(
-            stored_parts=stored_body.page_parts(stored, origin),
+            stored_parts=stored_body.page_parts(stored, seo.site_origin(self.request)),
             body=mark_safe(body),  # noqa: S308
             comment_list=mark_safe(stored.comments_html),  # noqa: S308
             is_preview=not episode.is_published(),

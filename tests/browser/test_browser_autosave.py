@@ -8,25 +8,41 @@ from tests.factories import make_episode, make_series
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def chief(django_user_model, settings):
+    """A superuser whose admin forms autosave every half second."""
+    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
+    return django_user_model.objects.create_superuser("chief", "c@example.com", PASSWORD)
+
+
+def open_as_chief(browser, live_server):  # noqa: F811  (the fixture, imported above)
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    log_in(page, live_server.url, "chief", PASSWORD)
+    return context, page
+
+
+def wait_for_status(page, text: str) -> None:
+    page.wait_for_function(
+        f"document.getElementById('autosave-status').textContent.includes('{text}')",
+        timeout=10_000,
+    )
+
 
 def test_typed_text_is_autosaved_and_offered_back_after_a_reload(
     live_server,
     browser,  # noqa: F811  (the fixture, imported above)
-    django_user_model,
-    settings,
+    chief,
 ):
-    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
-    django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")
     episode = make_episode(closing="저장해 둔 맺음말입니다.")
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    log_in(page, live_server.url, "chief", "correct-horse-battery")
+    context, page = open_as_chief(browser, live_server)
 
     page.goto(f"{live_server.url}/admin/columns/episode/{episode.pk}/change/")
     page.fill("#id_closing", "브라우저가 꺼지기 직전에 쓴 맺음말")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('자동 저장했습니다')",
-        timeout=10_000,
-    )
+    wait_for_status(page, "자동 저장했습니다")
     assert Autosave.objects.get(episode=episode).data["closing"] == [
         "브라우저가 꺼지기 직전에 쓴 맺음말"
     ]
@@ -43,33 +59,25 @@ def test_typed_text_is_autosaved_and_offered_back_after_a_reload(
     page.wait_for_selector(".messagelist")
     assert Episode.objects.get(pk=episode.pk).closing == "브라우저가 꺼지기 직전에 쓴 맺음말"
     assert not Autosave.objects.filter(episode=episode).exists()
+    context.close()
 
 
 def test_text_typed_after_the_session_expired_is_kept_in_the_browser_and_offered(
     live_server,
     browser,  # noqa: F811  (the fixture, imported above)
-    django_user_model,
-    settings,
+    chief,
 ):
-    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
-    django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")
     episode = make_episode(closing="세션이 끝나기 전 맺음말.")
-    context = browser.new_context(viewport={"width": 1280, "height": 1100})
-    page = context.new_page()
-    log_in(page, live_server.url, "chief", "correct-horse-battery")
+    context, page = open_as_chief(browser, live_server)
     change_page = f"{live_server.url}/admin/columns/episode/{episode.pk}/change/"
     page.goto(change_page)
 
     context.clear_cookies()  # the session is gone while the editor keeps typing
     page.fill("#id_closing", "세션이 끝난 뒤에 쓴 맺음말")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent"
-        ".includes('자동 저장하지 못했습니다')",
-        timeout=10_000,
-    )
+    wait_for_status(page, "자동 저장하지 못했습니다")
     assert not Autosave.objects.exists()
 
-    log_in(page, live_server.url, "chief", "correct-horse-battery")
+    log_in(page, live_server.url, "chief", PASSWORD)
     page.goto(change_page)
     page.wait_for_selector("#autosave-browser-offer")
     page.click("#autosave-browser-offer button")
@@ -80,23 +88,16 @@ def test_text_typed_after_the_session_expired_is_kept_in_the_browser_and_offered
 def test_a_new_episode_never_saved_is_autosaved_and_offered_back(
     live_server,
     browser,  # noqa: F811  (the fixture, imported above)
-    django_user_model,
-    settings,
+    chief,
 ):
-    settings.AUTOSAVE_INTERVAL_SECONDS = 0.5
-    django_user_model.objects.create_superuser("chief", "c@example.com", "correct-horse-battery")
     make_series(slug="new-draft")
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    log_in(page, live_server.url, "chief", "correct-horse-battery")
+    context, page = open_as_chief(browser, live_server)
 
     add_page = f"{live_server.url}/admin/columns/episode/add/"
     page.goto(add_page)
     page.fill("#id_headline", "아직 한 번도 저장하지 않은 회차")
     page.fill("#id_closing", "탭이 닫히기 전에 쓴 맺음말")
-    page.wait_for_function(
-        "document.getElementById('autosave-status').textContent.includes('자동 저장했습니다')",
-        timeout=10_000,
-    )
+    wait_for_status(page, "자동 저장했습니다")
     assert Autosave.objects.get(episode__isnull=True).data["closing"] == [
         "탭이 닫히기 전에 쓴 맺음말"
     ]
@@ -108,3 +109,4 @@ def test_a_new_episode_never_saved_is_autosaved_and_offered_back(
     assert page.input_value("#id_headline") == "아직 한 번도 저장하지 않은 회차"
     assert page.input_value("#id_closing") == "탭이 닫히기 전에 쓴 맺음말"
     assert not Episode.objects.exists()
+    context.close()
