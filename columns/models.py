@@ -561,8 +561,10 @@ class RenderedEpisode(models.Model):
     head_html = models.TextField(blank=True, db_default="")
     header_html = models.TextField(blank=True, db_default="")
     json_ld_html = models.TextField(blank=True, db_default="")
-    # The body as feeds carry it: links absolute (on a stand-in origin), made once.
-    feed_html = models.TextField(blank=True, db_default="")
+    # The episode's entries in the RSS and Atom feeds, its whole body with absolute
+    # links (on a stand-in origin), written once (columns.projections.feed_entries).
+    feed_rss_item = models.TextField(blank=True, db_default="")
+    feed_atom_entry = models.TextField(blank=True, db_default="")
     # For the page's head (share tags, JSON-LD) and the "cited elsewhere" lookup.
     keyword_names = models.JSONField(default=list, blank=True)
     citations = models.JSONField(default=list, blank=True)

@@ -5,7 +5,8 @@ commentary, closing, references, keywords), which live in four tables. They
 change when an editor saves them and are read by every reader, so they are
 rendered when they change (by `columns.projections.refresh`) and stored
 beside the episode in `RenderedEpisode`: the body, the page's head, header
-and JSON-LD, the episode's card for lists, and apart from them the list of
+and JSON-LD, the episode's card for lists, its feed entries
+(columns.projections.feed_entries), and apart from them the list of
 approved comments, so that approving a comment renders only that list. The
 page then reads one row; only what depends on other episodes (the
 neighbours, who else cites an article) or on the reader (CSRF tokens,
@@ -30,6 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import SourceArticle
 from columns import seo, sharecards
 from columns.models import Comment, Episode, RenderedEpisode
+from columns.projections import feed_entries
 from columns.projections.parts import EpisodeParts
 
 # Where the "이 기사를 인용한 다른 화" list of an article goes: which other
@@ -42,8 +44,8 @@ _ANY_MARK = re.compile(r"<!--cited-elsewhere:\d+-->\n?")
 # the shape of what is stored (raise it when RenderedEpisode's contents change).
 # 4: citations carry their quotes; 5: with their text-fragment links, and the card;
 # 6: the page's head, header and JSON-LD (columns.seo.episode_structured_data), the
-# feed's copy of the body.
-RENDERING_FORMAT = 6
+# feed's copy of the body; 7: the feed entries whole (columns.projections.feed_entries).
+RENDERING_FORMAT = 7
 BODY_TEMPLATES = (
     "columns/episode_body.html",
     "articles/source_links.html",
@@ -61,7 +63,8 @@ _BODY_FIELDS = [
     "head_html",
     "header_html",
     "json_ld_html",
-    "feed_html",
+    "feed_rss_item",
+    "feed_atom_entry",
     "keyword_names",
     "citations",
     "version",
@@ -149,17 +152,12 @@ def _rendered_row(parts: EpisodeParts, cited_elsewhere: set[str]) -> RenderedEpi
     row.head_html = render_to_string("columns/episode_head.html", context)
     row.header_html = render_to_string("columns/episode_header.html", context)
     row.json_ld_html = seo.json_ld_script(seo.episode_structured_data(episode, request))
-    row.feed_html = for_feed(body, site=STORED_ORIGIN, page_url=STORED_ORIGIN + request.path)
+    feed_body = for_feed(body, site=STORED_ORIGIN, page_url=STORED_ORIGIN + request.path)
+    for field, xml in feed_entries.entries(
+        episode, keyword_names=row.keyword_names, body=feed_body, origin=STORED_ORIGIN
+    ).items():
+        setattr(row, field, xml)
     return row
-
-
-def feed_body(stored: RenderedEpisode, site: str) -> str:
-    """The stored body as a feed carries it, its links absolute on `site` (scheme and host).
-
-    Made from the page's own body when it was stored (`for_feed`), so page and
-    feed never drift apart; per request only the origin is put in.
-    """
-    return stored.feed_html.replace(STORED_ORIGIN, site)
 
 
 def page_parts(stored: RenderedEpisode, origin: str) -> dict[str, SafeString]:

@@ -3,13 +3,15 @@
 import calendar
 import re
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import feedparser
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from columns.models import Episode
+from columns.models import Episode, RenderedEpisode
+from columns.projections.feed_entries import AtomWithContent, RssWithContent
 from tests.factories import make_episode, make_series
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +145,49 @@ def test_feed_links_use_the_configured_site_address(client, column, settings):
     assert feed.feed.link == "https://column.example.com/"
 
 
+def test_entry_links_follow_the_host_each_feed_is_read_on(client, column, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "column.example.org"]
+    settings.PAGE_CACHE_ENABLED = False
+    _series, _older, newer = column
+    url = reverse("columns:feed_rss")
+    here = read_feed(client, url)
+    there = feedparser.parse(client.get(url, HTTP_HOST="column.example.org").content)
+    assert here.entries[0].link == "http://testserver" + newer.get_absolute_url()
+    assert there.entries[0].link == "http://column.example.org" + newer.get_absolute_url()
+    assert "testserver" not in entry_content(there.entries[0])
+    assert "http://column.example.org/" in entry_content(there.entries[0])
+
+
+@pytest.mark.parametrize("name", SITE_FEEDS)
+def test_the_feed_is_dated_by_its_newest_entry(client, column, name):
+    _series, _older, newer = column
+    feed = read_feed(client, reverse(name))
+    assert as_utc(feed.feed.updated_parsed) == newer.publish_at
+
+
+@pytest.mark.parametrize(
+    ("name", "generator"),
+    [("columns:feed_rss", RssWithContent), ("columns:feed_atom", AtomWithContent)],
+)
+def test_a_feed_request_writes_the_entries_stored_with_the_episodes(
+    client, column, settings, name, generator
+):
+    settings.PAGE_CACHE_ENABLED = False
+    _series, older, newer = column
+    read_feed(client, reverse(name))  # every entry is stored by now
+    with mock.patch.object(generator, "add_item_elements", side_effect=AssertionError):
+        feed = read_feed(client, reverse(name))
+    assert [e.title for e in feed.entries] == [newer.title, older.title]
+
+
+def test_an_out_of_date_stored_entry_is_written_again_when_a_feed_is_read(client, column, settings):
+    settings.PAGE_CACHE_ENABLED = False
+    RenderedEpisode.objects.update(version="old", feed_rss_item="")
+    feed = read_feed(client, reverse("columns:feed_rss"))
+    assert len(feed.entries) == 2
+    assert "바람지기의 논평" in entry_content(feed.entries[0])
+
+
 def test_headlines_with_markup_characters_stay_text(client):
     make_episode(headline="<b>굵게</b> & 「따옴표」")
     feed = read_feed(client, reverse("columns:feed_rss"))
@@ -170,8 +215,8 @@ def test_feeds_are_announced_on_pages_for_autodiscovery(client, column):
 
 # A site feed (RSS or Atom), however many episodes there are:
 SITE_FEED_QUERIES = [
-    "the newest 20 published episodes, each with its series and its stored body"
-    " (RenderedEpisode: the content, and the keywords as categories)",
+    "the newest 20 published episodes, each with its stored entry"
+    " (RenderedEpisode: this format's entry and its version; the dates for the channel)",
 ]
 # A series' feed: the series by its slug, then the same query for its episodes.
 SERIES_FEED_QUERIES = ["the series, by slug", *SITE_FEED_QUERIES]
