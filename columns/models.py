@@ -523,6 +523,10 @@ class EpisodeSearchDocument(models.Model):
     folded_document = models.TextField(blank=True)
     # Readable text the result page cuts the matching passage from.
     passage_text = models.TextField(blank=True)
+    # The keywords a result card lists, [name, slug] in the page's order: read with
+    # the document, so a result page needs no taggit query (db_default: rows written
+    # by the release before keep working).
+    keywords = models.JSONField(default=list, blank=True, db_default=[])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -353,7 +353,7 @@ def _read_in_turn(q: str) -> Q:
 
 
 def _as_results(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    """What a result card needs: the episode, its series and the document's passage."""
+    """What a result card needs: the episode, its series, the document's passage and keywords."""
     return episodes.select_related("series", "search_document").defer(
         "intro",
         "intro_html",
@@ -666,11 +666,14 @@ class SearchHit:
     episode: Episode
     headline_html: SafeString
     passage_html: SafeString
-    keywords: list[tuple[object, bool]] = field(default_factory=list)  # (tag, matched)
+    keywords: list[tuple[str, str, bool]] = field(default_factory=list)  # (name, slug, matched)
 
 
 def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
-    """One result card per episode. Needs series, search_document and keywords loaded."""
+    """One result card per episode. Needs series and search_document loaded (`_as_results`).
+
+    The keywords come with the document, so the page runs no taggit query.
+    """
     needles = query.needles
     return [
         SearchHit(
@@ -678,7 +681,8 @@ def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
             headline_html=highlight(episode.headline, needles),
             passage_html=passage(episode.search_document.passage_text, needles),
             keywords=[
-                (tag, any(n in fold(tag.name) for n in needles)) for tag in episode.keywords.all()
+                (name, slug, any(n in fold(name) for n in needles))
+                for name, slug in episode.search_document.keywords
             ],
         )
         for episode in episodes

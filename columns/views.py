@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -265,9 +265,10 @@ def comment_post(request: HttpRequest, series_slug: str, number: int) -> HttpRes
 class SearchView(ListView):
     """검색: published episodes holding every term the reader typed, best match first.
 
-    `series=<slug>` searches one series. Three queries for a page of results
-    (count, one page, its keywords); past 1,000 matches the page is read in
-    tiers (columns.search.SearchResults): four, five when it reaches the plain
+    `series=<slug>` searches one series. Two queries for a page of results
+    (count, one page with each result's series and search document, which
+    carries its keywords); past 1,000 matches the page is read in tiers
+    (columns.search.SearchResults): three, four when it reaches the plain
     matches. Plus an EXISTS or two for each term that may carry a particle
     (columns.search.resolve); an empty or fruitless search adds two for its
     suggestions. A bad page number shows the nearest page.
@@ -296,8 +297,6 @@ class SearchView(ListView):
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        # One query for the page's keywords, whichever tiers its rows came from.
-        prefetch_related_objects(page.object_list, "keywords")
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):

@@ -92,7 +92,9 @@ def document_for(parts: EpisodeParts) -> EpisodeSearchDocument:
         series_title=episode.series.title,
         number=episode.number,
     )
-    return EpisodeSearchDocument(episode=episode, **fields)
+    return EpisodeSearchDocument(
+        episode=episode, keywords=[[tag.name, tag.slug] for tag in parts.keywords], **fields
+    )
 
 
 _DOCUMENT_FIELDS = [
@@ -101,6 +103,7 @@ _DOCUMENT_FIELDS = [
     "folded_lead",
     "folded_document",
     "passage_text",
+    "keywords",
     "updated_at",
 ]
 

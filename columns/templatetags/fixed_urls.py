@@ -4,7 +4,8 @@ base.html names seven static files and four argument-free pages on every
 page; `{% static %}` and `{% url %}` look each one up again for every reader
 (about 0.4 ms of a 5 ms cold episode page, bench/profile_pages.py). What they
 return depends only on the URLconf, the static-files manifest and the script
-prefix, none of which changes between requests, so each is looked up once.
+prefix, none of which changes between requests, so each is looked up once;
+so are keyword pages, twenty or more on a search result page.
 The memo is emptied when tests change the settings these depend on.
 """
 
@@ -35,6 +36,17 @@ def page_url(name: str) -> str:
     return _page(name, get_script_prefix())
 
 
+@functools.lru_cache(maxsize=4096)
+def _keyword(slug: str, script_prefix: str) -> str:
+    return reverse("columns:keyword", args=[slug])
+
+
+@register.simple_tag
+def keyword_url(slug: str) -> str:
+    """`{% url 'columns:keyword' slug %}`: a keyword's page, looked up once per slug."""
+    return _keyword(slug, get_script_prefix())
+
+
 @register.simple_tag
 def asset_url(path: str) -> str:
     """`{% static path %}`, hashed name included."""
@@ -45,4 +57,5 @@ def asset_url(path: str) -> str:
 def _forget(*, setting: str, **kwargs) -> None:
     if setting in {"ROOT_URLCONF", "STATIC_URL", "STORAGES", "STATICFILES_STORAGE"}:
         _page.cache_clear()
+        _keyword.cache_clear()
         _asset.cache_clear()

@@ -573,8 +573,8 @@ COLD_QUERIES = {
     # the outlet, count, the page of episodes, their stored cards (an empty count
     # is the 404)
     "outlet X": 4,
-    # count, the page with series and search document, the page's keywords
-    "search": 3,
+    # count, the page with series and search document (keywords included)
+    "search": 2,
     # the episodes with series and stored body
     "feed": 1,
     # the series, then as above

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from articles.models import SourceArticle, SourceQuote
 from columns import projections
@@ -204,6 +205,45 @@ def test_matching_headline_and_keywords_are_highlighted(client):
     assert "#날씨" in html
 
 
+def keyword_links(html: str) -> list[tuple[str, str]]:
+    block = re.search(r'<ul class="search-keywords"[^>]*>(.*?)</ul>', html, re.S).group(1)
+    return re.findall(r'<a href="([^"]+)">#(?:<mark>)?([^<]+)', block)
+
+
+def test_a_result_lists_its_keywords_as_they_are_after_each_write(client):
+    episode = make_searchable_episode(headline="철새 이야기", keywords=("두루미",))
+    episode.keywords.add("갯벌")
+    crane = Tag.objects.get(name="두루미")
+    assert keyword_links(search(client, "철새")) == [
+        (reverse("columns:keyword", args=[crane.slug]), "두루미"),
+        (reverse("columns:keyword", args=[Tag.objects.get(name="갯벌").slug]), "갯벌"),
+    ]
+
+    crane.name = "흑두루미"
+    crane.save()
+    episode.keywords.remove("갯벌")
+    assert keyword_links(search(client, "철새")) == [
+        (reverse("columns:keyword", args=[crane.slug]), "흑두루미")
+    ]
+
+
+def test_documents_stored_before_they_held_keywords_get_them_when_migrated():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("columns.migrations.0012_search_document_keywords")
+    episode = make_searchable_episode(keywords=("두루미",))
+    episode.keywords.add("갯벌")
+    stored = EpisodeSearchDocument.objects.get(episode=episode).keywords
+    EpisodeSearchDocument.objects.update(keywords=[])
+
+    migration.fill_keywords(apps, None)
+
+    assert EpisodeSearchDocument.objects.get(episode=episode).keywords == stored
+    assert stored == [[name, Tag.objects.get(name=name).slug] for name in ("두루미", "갯벌")]
+
+
 def test_text_that_looks_like_html_is_escaped_around_highlights(client):
     make_searchable_episode(
         headline="부등호 <b>굵게</b> 제목",
@@ -337,8 +377,8 @@ def test_staff_search_shows_published_episodes_only_too(client, staff):
 # A search, however many episodes it finds:
 SEARCH_QUERIES = [
     "the count of matching published episodes (the paginator)",
-    "one page of them, each with its series and search document, best match first",
-    "that page's keywords (prefetched, one query for the page)",
+    "one page of them, each with its series and search document (keywords included),"
+    " best match first",
 ]
 
 

@@ -326,8 +326,8 @@ def test_a_search_with_a_particle_runs_a_fixed_handful_of_queries(
 ):
     search(client, "도서관")  # content types are cached after the first use
     # 1 EXISTS 도서관을 (none), 2 EXISTS 도서관 (found), 3 count, 4 the page with
-    # series and document, 5 the page's keywords.
-    with django_assert_num_queries(5):
+    # series and document (the keywords are in the document).
+    with django_assert_num_queries(4):
         html = search(client, "도서관을 AI")
     assert found(html) == ["도서관이 AI를 만날 때"]
 

@@ -263,24 +263,22 @@ def test_the_results_page_lists_the_same_page_on_every_request(client, harbour, 
 
 
 # A page of results read in tiers: the count, the ranked tier, the plain tier
-# only when the page reaches past the ranked matches, the page's rows, their
-# keywords.
+# only when the page reaches past the ranked matches, the page's rows (their
+# keywords come in the search document).
 RANKED_PAGE = [
     "the count of matching published episodes (at most MAX_RESULTS + 1)",
     "ids of the ranked candidates, scored and sorted, documents checked for the batch",
     "the page's episodes by id, each with its series and search document",
-    "the page's keywords (one prefetch for the whole page)",
 ]
 MIXED_PAGE = [
     "the count of matching published episodes (at most MAX_RESULTS + 1)",
     "ids of the ranked candidates, scored and sorted, documents checked for the batch",
     "ids of the plain matches after them, newest first",
     "the page's episodes by id, each with its series and search document",
-    "the page's keywords (one prefetch for the whole page)",
 ]
 
 
-def test_a_page_within_the_ranked_matches_runs_four_queries(
+def test_a_page_within_the_ranked_matches_runs_three_queries(
     client, harbour, monkeypatch, django_assert_num_queries
 ):
     monkeypatch.setattr(views.SearchView, "paginate_by", 5)
@@ -290,7 +288,7 @@ def test_a_page_within_the_ranked_matches_runs_four_queries(
     assert found(html) == MULLYU[:5]
 
 
-def test_a_page_reaching_the_plain_matches_runs_five_queries(
+def test_a_page_reaching_the_plain_matches_runs_four_queries(
     client, harbour, monkeypatch, django_assert_num_queries
 ):
     monkeypatch.setattr(views.SearchView, "paginate_by", 5)
