@@ -133,6 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", action="store_true", help="migrate and build the archive")
     parser.add_argument("--episodes", type=int, default=2000)
+    parser.add_argument(
+        "--search-episodes", type=int, default=0, help="episodes search runs over (bench/run.py's)"
+    )
     parser.add_argument("--urls", type=Path, default=ROOT / "var" / "prof" / "urls.json")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument(
@@ -154,7 +157,7 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         args.urls.parent.mkdir(parents=True, exist_ok=True)
-        args.urls.write_text(json.dumps(build(args.episodes)))
+        args.urls.write_text(json.dumps(build(args.episodes, args.search_episodes)))
     urls = json.loads(args.urls.read_text())
     app = WSGIHandler()
     FLOOR_FILE.parent.mkdir(parents=True, exist_ok=True)
