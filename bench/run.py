@@ -342,7 +342,7 @@ def main() -> None:
         + (
             "; above the core count at start: other jobs were running."
             if busy_machine
-            else "; the machine was otherwise idle at start."
+            else "; below the core count at start."
         ),
         "",
         f"Mixed read/write: wrk over {len(urls['episodes'])} random episode pages on a server "
