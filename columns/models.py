@@ -575,6 +575,9 @@ class RenderedEpisode(models.Model):
     version = models.CharField(max_length=16, blank=True)
     rendered_at = models.DateTimeField(auto_now=True)
 
+    # What other pages read: the episode page leaves them out of its query.
+    NOT_ON_THE_PAGE = ("card_html", "feed_rss_item", "feed_atom_entry")
+
     class Meta:
         verbose_name = _("렌더링한 회차")
         verbose_name_plural = _("렌더링한 회차")

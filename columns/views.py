@@ -19,7 +19,7 @@ from articles.models import Outlet
 from columns import pagecache, projections, search, seo, services, sharecards
 from columns.forms import CommentForm
 from columns.media import immutable
-from columns.models import Episode, Series, published_filter
+from columns.models import Episode, RenderedEpisode, Series, published_filter
 from columns.projections import body as stored_body
 from common.http import client_ip
 
@@ -167,6 +167,9 @@ class EpisodeDetailView(DetailView):
             )
             .select_related("series", "rendered")  # the header, with the volume, is stored
             .defer("intro", "intro_html", "closing", "closing_html")  # in the rendered body
+            # The stored card and feed entries: the page shows neither, and the
+            # feed entries alone are twice the size of the body.
+            .defer(*(f"rendered__{part}" for part in RenderedEpisode.NOT_ON_THE_PAGE))
         )
 
     def get_object(self, queryset=None):

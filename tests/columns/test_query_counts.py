@@ -88,6 +88,22 @@ def test_the_episode_page_runs_the_same_queries_for_a_small_and_a_big_episode(
     assert "#키워드11" in html and "독자14" in html
 
 
+def test_the_episode_page_reads_no_stored_part_it_does_not_show(client):
+    """Its card and feed entries stay in the database: the feed entries are twice the body."""
+    episode = make_episode()
+    client.get(episode.get_absolute_url())  # its parts are stored on the first view
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(episode.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "source-article" in response.content.decode()  # the stored body is on the page
+    sql = " ".join(query["sql"] for query in captured)
+    assert "body_html" in sql  # it comes with the episode
+    for unread in ("card_html", "feed_rss_item", "feed_atom_entry"):
+        assert unread not in sql
+
+
 def list_of_episodes(count: int):
     """`count` published episodes in one series, each citing one outlet, one shared keyword.
 
