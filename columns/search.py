@@ -5,7 +5,8 @@ Stemmers and PostgreSQL's text-search configurations do not split Korean
 keeps an `EpisodeSearchDocument`: its text *folded* (common.text.fold: NFKC,
 case-folded, every space removed) so that a plain substring match finds `한국`
 inside `한국을` and `생성형 AI` inside `생성형AI`. On PostgreSQL a pg_trgm GIN
-index serves that `LIKE '%…%'`; SQLite runs the same query over the table.
+index serves that `LIKE '%…%'`; on SQLite an FTS5 trigram table does (a term
+of three characters or more; shorter ones are scanned on both).
 
 A query is read as terms (`ReaderQuery.parse`): words split on spaces, quoted
 phrases kept whole, `48` / `48화` also meaning episode 48. An episode matches
@@ -42,6 +43,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -245,18 +247,43 @@ def _contains(q: str) -> Q:
             return Q(indexed_document__contains=q)
         # Shorter strings have no trigram to look up: a scan is the fastest way.
         return Q(search_document__folded_document__contains=q)
-    # SQLite scans the documents. Its LIKE folds ASCII case and walks the
+    if len(q) >= TRIGRAM_MIN_LENGTH:
+        # SQLite's FTS5 trigram table (migration 0013) holds the same documents.
+        return Q(pk__in=RawSQL(_TRIGRAM_MATCH, [_fts_phrase(q)]))  # noqa: S611 - q is a parameter
+    # Shorter strings are scanned. SQLite's LIKE folds ASCII case and walks the
     # pattern character by character; instr() compares bytes, about twice as
-    # fast over a document that lacks the term (a particle's EXISTS reads every
-    # document). Both sides are folded already, so the two find the same rows,
-    # and instr() has no wildcards to escape. docs/search.md has the figures.
+    # fast over a document that lacks the term. Both sides are folded already,
+    # so the two find the same rows, and instr() has no wildcards to escape.
+    # docs/search.md has the figures.
     return Q(GreaterThan(StrIndex("search_document__folded_document", Value(q)), 0))
 
 
+# The FTS5 table the SQLite migration 0013 keeps beside the search documents:
+# the trigram tokenizer, case-sensitive, so that a phrase finds exactly the
+# documents holding it as a substring, as instr() would.
+TRIGRAM_TABLE = "columns_search_trigrams"
+_TRIGRAM_MATCH = f"SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH %s"  # noqa: S608
+
+
+def rebuild_trigram_table() -> None:
+    """SQLite: index every search document again (the triggers keep it in step otherwise)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')")  # noqa: S608
+
+
+def _fts_phrase(q: str) -> str:
+    """`q` as an FTS5 phrase: in double quotes, its own double quotes doubled."""
+    return '"' + q.replace('"', '""') + '"'
+
+
 def _scope(*, series: Series | None, now: datetime | None) -> QuerySet[Episode]:
-    episodes = Episode.objects.published(now).alias(
-        indexed_document=IndexedDocument(F("search_document__folded_document"))
-    )
+    episodes = Episode.objects.published(now)
+    if connection.vendor == "postgresql":
+        # A join to the documents, which SQLite's queries need only when they read one.
+        episodes = episodes.alias(
+            indexed_document=IndexedDocument(F("search_document__folded_document"))
+        )
     return episodes.filter(series=series) if series is not None else episodes
 
 
@@ -297,12 +324,18 @@ SCORED_COLUMNS = (
 
 
 def _in_column(column: str, q: str) -> Q:
-    """`q` in one of the short columns: a substring test, `strpos` / `instr`.
+    """`q` in one of the short columns: a substring test.
 
-    The short columns are read in line from every row a ranking looks at;
-    `strpos` finds a Korean term in them about three times as fast as `LIKE`
-    on PostgreSQL, and both find the same rows (docs/search.md).
+    On PostgreSQL the short columns are read in line from every row a ranking
+    looks at; `strpos` finds a Korean term in them about three times as fast as
+    `LIKE`, and both find the same rows (docs/search.md). SQLite's trigram
+    table indexes the short columns too, so ranking there reads no document
+    row: each column's matches are one lookup, then a test against that list.
     """
+    if connection.vendor == "sqlite" and len(q) >= TRIGRAM_MIN_LENGTH:
+        # The column is one of SCORED_COLUMNS; the term is in the parameter.
+        phrase = f"{column} : {_fts_phrase(q)}"
+        return Q(pk__in=RawSQL(_TRIGRAM_MATCH, [phrase]))  # noqa: S611
     return Q(GreaterThan(StrIndex(f"search_document__{column}", Value(q)), 0))
 
 
@@ -380,12 +413,17 @@ def search_episodes(
     """
     if not query.is_searchable:
         return Episode.objects.none()
-    query = resolve(query, series=series, now=now)
-    return _as_results(
+    return _as_results(_in_order(resolve(query, series=series, now=now), series, now))
+
+
+def _in_order(query: ReaderQuery, series: Series | None, now: datetime | None):
+    """`search_episodes` without what a result card needs: the matches, ranked."""
+    return (
         _scope(series=series, now=now)
         .filter(reduce(and_, (_contains(t.searched) for t in query.terms)))
         .annotate(relevance=_relevance(query))
-    ).order_by("-relevance", "-publish_at", "-pk")
+        .order_by("-relevance", "-publish_at", "-pk")
+    )
 
 
 # A search lists at most this many results (50 pages of 20). Counting further
@@ -398,8 +436,25 @@ MAX_RESULTS = 1000
 RANK_ALL_UP_TO = MAX_RESULTS
 
 
+def ranks_every_match() -> bool:
+    """Whether a search ranks all its matches in the one query that finds them.
+
+    On SQLite the trigram table (migration 0013) lists the documents holding a
+    term, and the ones holding it in each short column, so ranking every match
+    reads no document: one query returns the ids of all the matches in order
+    (which also counts them), then the page's rows follow. Counting and ranking
+    separately would do that work twice. On PostgreSQL the ranking reads the
+    short columns of every candidate row, too many for a common word, and
+    SearchResults reads such a page in tiers.
+    """
+    return connection.vendor == "sqlite"
+
+
 class SearchResults:
-    """What `search_episodes` finds, in its order, read a page at a time in two tiers.
+    """What `search_episodes` finds, in its order, read a page at a time.
+
+    On SQLite (`ranks_every_match`), one query returns the ids of all the
+    matches in order, and a page is a slice of them. On PostgreSQL:
 
     Only a *ranked* episode (`_ranked`: a term in its headline, keywords or
     lead, or a number a term names) scores above the base point of 1. Every
@@ -437,10 +492,19 @@ class SearchResults:
     def _count(self) -> int:
         if not self.query.is_searchable:
             return 0
-        # Neither ranks nor sorts, and stops at the MAX_RESULTS + 1st match.
-        found = self._matching().order_by().values("pk")[: MAX_RESULTS + 1].count()
+        if ranks_every_match():
+            found = len(self._every_match)
+        else:
+            # Neither ranks nor sorts, and stops at the MAX_RESULTS + 1st match.
+            found = self._matching().order_by().values("pk")[: MAX_RESULTS + 1].count()
         self.more_than_listed = found > MAX_RESULTS
         return min(found, MAX_RESULTS)
+
+    @cached_property
+    def _every_match(self) -> list[int]:
+        """Ids of the matches in `search_episodes`' order, MAX_RESULTS + 1 at most: one scan."""
+        ranked = _in_order(self.query, self.series, self.now).values_list("pk", flat=True)
+        return list(ranked[: MAX_RESULTS + 1])
 
     def count(self) -> int:
         """Matches, at most MAX_RESULTS (`more_than_listed` says whether there were more)."""
@@ -453,6 +517,8 @@ class SearchResults:
         start, stop = page.start or 0, min(page.stop, self.count())
         if start >= stop:
             return []
+        if ranks_every_match():
+            return self._rows(self._every_match[start:stop])
         if self.count() <= RANK_ALL_UP_TO and not self.more_than_listed:
             return list(search_episodes(self.query, series=self.series, now=self.now)[start:stop])
         ranked = _first_holding(self._ranked_candidates(), self.query, stop)
@@ -462,6 +528,10 @@ class SearchResults:
             # ones continue the order where they stopped.
             plain = _first_holding(self._newest(), self.query, stop - len(ranked), plain=True)
             ids += plain[max(start - len(ranked), 0) :]
+        return self._rows(ids)
+
+    def _rows(self, ids: list[int]) -> list[Episode]:
+        """The page's episodes in the order of `ids`, with what a result card needs."""
         rows = _as_results(self.scope.filter(pk__in=ids)).in_bulk()
         return [rows[pk] for pk in ids if pk in rows]
 

@@ -564,13 +564,3 @@ def test_postgresql_answers_searches_of_three_or_more_characters_from_the_trigra
     assert (
         "columns_search_document_trgm" not in search_episodes(ReaderQuery.parse("양자")).explain()
     )
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's scan")
-def test_sqlite_scans_documents_with_instr_not_like():
-    # instr() compares bytes and is about twice as fast as LIKE over a document
-    # lacking the term (docs/search.md); both sides are folded, so it finds the same rows.
-    sql = str(search_episodes(ReaderQuery.parse("양자얽힘 전력")).query)
-    matched = sql.split(" WHERE ", 1)[1].split(" ORDER BY ", 1)[0]
-    assert matched.count("INSTR(") == 2
-    assert 'folded_document" LIKE' not in matched

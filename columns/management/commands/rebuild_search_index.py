@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from columns import projections
+from columns import projections, search
 from columns.models import Episode
 
 
@@ -13,6 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--series", help="이 주소 이름(slug)의 연재만 다시 만듭니다.")
 
     def handle(self, *args, series: str | None = None, **options) -> None:
+        # First, so that the documents rewritten below update an index in step.
+        search.rebuild_trigram_table()
         episodes = Episode.objects.all()
         if series:
             episodes = episodes.filter(series__slug=series)
