@@ -416,7 +416,7 @@ def search_episodes(
     return _as_results(_in_order(resolve(query, series=series, now=now), series, now))
 
 
-def _in_order(query: ReaderQuery, series: Series | None, now: datetime | None):
+def _in_order(query: ReaderQuery, series: Series | None, now: datetime | None) -> QuerySet[Episode]:
     """`search_episodes` without what a result card needs: the matches, ranked."""
     return (
         _scope(series=series, now=now)
@@ -502,7 +502,7 @@ class SearchResults:
 
     @cached_property
     def _every_match(self) -> list[int]:
-        """Ids of the matches in `search_episodes`' order, MAX_RESULTS + 1 at most: one scan."""
+        """Ids of the matches in `search_episodes`' order, MAX_RESULTS + 1 at most: one query."""
         ranked = _in_order(self.query, self.series, self.now).values_list("pk", flat=True)
         return list(ranked[: MAX_RESULTS + 1])
 
