@@ -17,6 +17,8 @@ a later migration altering EpisodeSearchDocument must create them again
 (tests/columns/test_search_trigrams.py fails when they are missing).
 """
 
+import sqlite3
+
 from django.db import migrations
 
 # Keep in step with columns.search.TRIGRAM_TABLE.
@@ -55,6 +57,11 @@ DROP = [
 
 def create_trigram_table(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
+        if sqlite3.sqlite_version_info < (3, 34):
+            raise RuntimeError(
+                f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer: search needs "
+                "SQLite 3.34 or later, built with FTS5 (Python 3.11 on Debian 12 has 3.40)."
+            )
         for statement in CREATE:
             schema_editor.execute(statement)
 
