@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from columns import search
-from columns.models import Commentary, Episode, EpisodeSearchDocument
+from columns.models import Commentary, EpisodeSearchDocument
 from columns.search import TRIGRAM_TABLE, ReaderQuery, SearchResults, search_episodes
 from tests.factories import make_series
 from tests.factories_search import make_searchable_episode
@@ -146,10 +146,14 @@ def test_ranking_every_match_reads_no_document_row_for_terms_of_three_characters
         client.get(reverse("columns:search"), {"q": "반도체"})
 
 
-def test_an_episode_scheduled_for_later_is_in_the_table_but_never_found():
-    make_searchable_episode(
+def test_an_episode_scheduled_for_later_is_in_the_table_but_found_only_once_it_is_out():
+    episode = make_searchable_episode(
         headline="예약된 물류 창고 이야기", publish_at=timezone.now() + timedelta(days=1)
     )
-    assert looked_up("folded_document", "물류창고") != set()
-    assert list(search_episodes(ReaderQuery.parse("물류창고"))) == []
-    assert Episode.objects.count() == 1
+    query = ReaderQuery.parse("물류창고")
+    assert looked_up("folded_document", "물류창고") == {episode.pk}
+    assert list(search_episodes(query)) == []
+    assert SearchResults(query).count() == 0
+    later = timezone.now() + timedelta(days=2)
+    assert list(search_episodes(query, now=later)) == [episode]
+    assert SearchResults(query, now=later)[0:20] == [episode]
