@@ -97,6 +97,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # PostgreSQL, in production. Both set per connection, whatever the
+    # server's postgresql.conf says.
+    POSTGRES_OPTIONS = DATABASES["default"].setdefault("OPTIONS", {})
+    # No parallel workers for one query: pages run small queries, many at a
+    # time, and a search's ranking query gained no time from two workers but
+    # tripled the CPU it took from the other requests (docs/search.md).
+    POSTGRES_OPTIONS["options"] = " ".join(
+        filter(
+            None,
+            [
+                POSTGRES_OPTIONS.get("options"),
+                "-c max_parallel_workers_per_gather="
+                f"{env_int('DJANGO_DB_PARALLEL_WORKERS_PER_QUERY', 0)}",
+            ],
+        )
+    )
+    # Parameters bound by the server, and a statement the connection has run
+    # 5 times prepared (Django asks psycopg for none unless told): the episode
+    # page's queries are then planned once per connection, not on every
+    # request. Turn it off behind a pooler in transaction mode, which cannot
+    # keep prepared statements.
+    if env_bool("DJANGO_DB_SERVER_SIDE_BINDING", True):
+        POSTGRES_OPTIONS.update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: local memory by default, Redis (shared by app servers) when set -----

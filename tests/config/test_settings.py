@@ -27,6 +27,7 @@ print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "name": str(settings.DATABASES["default"]["NAME"]),
     "host": settings.DATABASES["default"].get("HOST", ""),
+    "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
     "cache": settings.CACHES["default"]["BACKEND"],
     "cache_location": settings.CACHES["default"].get("LOCATION", ""),
     "debug": settings.DEBUG,
@@ -151,6 +152,48 @@ def test_database_url_is_honoured():
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "column_prod"
     assert values["host"] == "db.example.com"
+
+
+def test_postgresql_runs_no_parallel_workers_and_binds_parameters_on_the_server():
+    values = settings_under(
+        DATABASE_URL="postgres://column:pw@db.example.com:5432/column_prod", **PRODUCTION
+    )
+    assert values["db_options"] == {
+        "options": "-c max_parallel_workers_per_gather=0",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
+def test_both_postgresql_options_can_be_changed_and_keep_the_urls_own():
+    values = settings_under(
+        DATABASE_URL="postgres://column:pw@db.example.com:5432/column_prod?sslmode=require",
+        DJANGO_DB_SERVER_SIDE_BINDING="false",
+        DJANGO_DB_PARALLEL_WORKERS_PER_QUERY="2",
+        **PRODUCTION,
+    )
+    assert values["db_options"] == {
+        "sslmode": "require",
+        "options": "-c max_parallel_workers_per_gather=2",
+    }
+
+
+@pytest.mark.django_db
+def test_a_postgresql_connection_prepares_the_statements_it_runs_again():
+    from django.db import connection
+
+    from columns.models import Episode
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements and parallel workers are PostgreSQL's")
+    for _ in range(6):
+        Episode.objects.filter(pk=0).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "columns_episode"' in statement for statement in prepared), prepared
 
 
 def test_local_memory_cache_is_the_default():
