@@ -297,7 +297,12 @@ class Episode(RemembersLoadedValues):
             _cover_has_alt("episode_cover_has_alt"),
         ]
         indexes = [
-            models.Index(fields=["status", "publish_at"], name="episode_visibility"),
+            # The id too, so that PostgreSQL tells which episodes are public from
+            # the index alone (an index-only scan): search ranks and counts by
+            # joining that to the search documents, where reading the whole
+            # episode table (it holds the bodies) took 19 ms of the 58 ms the
+            # ranking query spent over 20,000 episodes.
+            models.Index(fields=["status", "publish_at", "id"], name="episode_visibility"),
             # A series page, newest first: the published filter is read from the
             # index, so a far page skips rows without reading them.
             models.Index(
