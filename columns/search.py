@@ -429,6 +429,12 @@ def _in_order(query: ReaderQuery, series: Series | None, now: datetime | None) -
 # A search lists at most this many results (50 pages of 20). Counting further
 # would read every matching document for a number no reader pages through.
 MAX_RESULTS = 1000
+# A page of results counts the matches only this many pages past itself (the
+# results page says "200건 넘게" on page 1 of a common word, and counts further
+# as the reader pages on, up to MAX_RESULTS). On PostgreSQL every counted match
+# is a document read to confirm it holds the terms: counting 1,000 of them cost
+# more than the page itself.
+COUNT_PAGES_AHEAD = 9
 # Up to this many matches are ranked in one query, as `search_episodes` does:
 # the trigram index finds them, and scoring them costs about what counting them
 # did. Above it, ranking every match would cost more than reading the short
@@ -480,13 +486,39 @@ class SearchResults:
     """
 
     def __init__(
-        self, query: ReaderQuery, *, series: Series | None = None, now: datetime | None = None
+        self,
+        query: ReaderQuery,
+        *,
+        series: Series | None = None,
+        now: datetime | None = None,
+        count_up_to: int = MAX_RESULTS,
     ):
         self.now = now or timezone.now()
         self.query = resolve(query, series=series, now=self.now)
         self.series = series
         self.scope = _scope(series=series, now=self.now)
+        # The count (and so the pages) stops here; never past MAX_RESULTS.
+        self.count_limit = max(1, min(count_up_to, MAX_RESULTS))
         self.more_than_listed = False
+
+    @classmethod
+    def for_page(cls, query: ReaderQuery, page: object, per_page: int, **kwargs) -> "SearchResults":
+        """Results counted as far as `page` (a page number as the reader sent it) needs.
+
+        That is COUNT_PAGES_AHEAD pages past it, so the page always links to the
+        next one while there are more matches. A page number that is no number
+        counts from page 1, as the paginator then shows page 1.
+        """
+        try:
+            number = max(int(page), 1)
+        except (TypeError, ValueError):
+            number = 1
+        return cls(query, count_up_to=(number + COUNT_PAGES_AHEAD) * per_page, **kwargs)
+
+    @property
+    def counts_further(self) -> bool:
+        """Whether there are more matches than counted that paging on would count."""
+        return self.more_than_listed and self.count_limit < MAX_RESULTS
 
     @cached_property
     def _count(self) -> int:
@@ -496,18 +528,18 @@ class SearchResults:
             found = len(self._every_match)
         else:
             # Neither ranks nor sorts, and stops at the MAX_RESULTS + 1st match.
-            found = self._matching().order_by().values("pk")[: MAX_RESULTS + 1].count()
-        self.more_than_listed = found > MAX_RESULTS
-        return min(found, MAX_RESULTS)
+            found = self._matching().order_by().values("pk")[: self.count_limit + 1].count()
+        self.more_than_listed = found > self.count_limit
+        return min(found, self.count_limit)
 
     @cached_property
     def _every_match(self) -> list[int]:
-        """Ids of the matches in `search_episodes`' order, MAX_RESULTS + 1 at most: one query."""
+        """Ids of the matches in `search_episodes`' order, `count_limit` + 1 at most: one query."""
         ranked = _in_order(self.query, self.series, self.now).values_list("pk", flat=True)
-        return list(ranked[: MAX_RESULTS + 1])
+        return list(ranked[: self.count_limit + 1])
 
     def count(self) -> int:
-        """Matches, at most MAX_RESULTS (`more_than_listed` says whether there were more)."""
+        """Matches, at most `count_limit` (`more_than_listed` says whether there were more)."""
         return self._count
 
     def __len__(self) -> int:
@@ -591,17 +623,20 @@ def _first_holding(
 
 
 class SearchPaginator(Paginator):
-    """Pages of `SearchResults`, counting at most MAX_RESULTS matches.
+    """Pages of `SearchResults`, counting at most its `count_limit` matches.
 
-    `more_than_listed` says whether there were more.
+    `more_than_listed` says whether there were more; `counts_further`, whether
+    paging on would count more of them.
     """
 
     more_than_listed = False
+    counts_further = False
 
     @cached_property
     def count(self) -> int:
         count = self.object_list.count()
         self.more_than_listed = self.object_list.more_than_listed
+        self.counts_further = self.object_list.counts_further
         return count
 
 

@@ -270,9 +270,10 @@ class SearchView(ListView):
 
     `series=<slug>` searches one series. Two queries for a page of results
     (count, one page with each result's series and search document, which
-    carries its keywords); past 1,000 matches the page is read in tiers
-    (columns.search.SearchResults): three, four when it reaches the plain
-    matches. Plus an EXISTS or two for each term that may carry a particle
+    carries its keywords). The count reaches 9 pages past the page read
+    (columns.search.COUNT_PAGES_AHEAD); when more match than that, the page
+    is read in tiers (columns.search.SearchResults): three queries, four when
+    it reaches the plain matches. Plus an EXISTS or two for each term that may carry a particle
     (columns.search.resolve); an empty or fruitless search adds two for its
     suggestions. A bad page number shows the nearest page.
     """
@@ -295,7 +296,9 @@ class SearchView(ListView):
 
     def get_queryset(self):
         pagecache.page_shows(self.request, pagecache.SEARCH, pagecache.LISTS)
-        return search.SearchResults(self.query, series=self.series)
+        return search.SearchResults.for_page(
+            self.query, self.request.GET.get(self.page_kwarg), self.paginate_by, series=self.series
+        )
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)

@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -230,6 +232,61 @@ def test_the_count_is_of_published_matches_and_says_when_it_stops(harbour, monke
     ]
 
 
+def test_a_page_counts_the_matches_only_a_few_pages_past_itself(harbour, monkeypatch):
+    # 7 matches, 2 a page, counted 1 page ahead: page 1 counts 4, page 3 all 7.
+    monkeypatch.setattr(search, "COUNT_PAGES_AHEAD", 1)
+    query = ReaderQuery.parse("물류 항만")
+    first = SearchPaginator(SearchResults.for_page(query, "1", 2), 2)
+    assert first.count == 4 and first.more_than_listed and first.counts_further
+    assert first.num_pages == 2 and first.page(2).has_next() is False
+    assert [headlines(first.page(n).object_list) for n in first.page_range] == [
+        HARBOUR_LOGISTICS[:2],
+        HARBOUR_LOGISTICS[2:4],
+    ]
+    second = SearchPaginator(SearchResults.for_page(query, "2", 2), 2)
+    assert second.count == 6 and second.page(2).has_next()
+    third = SearchPaginator(SearchResults.for_page(query, "3", 2), 2)
+    assert third.count == 7 and not third.more_than_listed and not third.counts_further
+    assert headlines(third.page(4).object_list) == HARBOUR_LOGISTICS[6:]
+
+
+@pytest.mark.parametrize("page", [None, "", "abc", "0", "-3", "last"])
+def test_a_page_number_that_is_no_page_counts_as_from_page_one(harbour, monkeypatch, page):
+    monkeypatch.setattr(search, "COUNT_PAGES_AHEAD", 1)
+    results = SearchResults.for_page(ReaderQuery.parse("물류 항만"), page, 2)
+    assert results.count() == 4 and results.counts_further
+
+
+def test_the_count_never_reaches_past_max_results(harbour, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 5)
+    results = SearchResults.for_page(ReaderQuery.parse("물류 항만"), "999999", 20)
+    assert results.count() == 5 and results.more_than_listed and not results.counts_further
+
+
+def test_the_results_page_says_more_and_links_on_where_the_count_stopped(
+    client, harbour, monkeypatch
+):
+    monkeypatch.setattr(search, "COUNT_PAGES_AHEAD", 1)
+    monkeypatch.setattr(views.SearchView, "paginate_by", 2)
+    first = client.get(SEARCH_URL, {"q": "물류 항만"}).content.decode()
+    assert "검색 결과 4건 넘게</p>" in first and "1 / 2+</span>" in first
+    assert found(first) == HARBOUR_LOGISTICS[:2]
+    # The last counted page still links on: counting from it reaches further.
+    second = client.get(SEARCH_URL, {"q": "물류 항만", "page": 2}).content.decode()
+    assert "2 / 3+</span>" in second and 'rel="next"' in second
+    last = client.get(SEARCH_URL, {"q": "물류 항만", "page": 4}).content.decode()
+    assert "검색 결과 7건</p>" in last and "4 / 4</span>" in last and 'rel="next"' not in last
+    assert found(last) == HARBOUR_LOGISTICS[6:]
+
+
+def test_the_first_results_page_confirms_ten_pages_of_matches_at_most(client, harbour):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(SEARCH_URL, {"q": "물류"})
+    counted = (1 + search.COUNT_PAGES_AHEAD) * views.SearchView.paginate_by
+    assert counted < search.MAX_RESULTS
+    assert [q["sql"] for q in queries if f"LIMIT {counted + 1}" in q["sql"]]
+
+
 def test_ranked_episodes_lacking_another_term_are_passed_over(harbour):
     # The four best ranked candidates for `물류` (score 13) have no `항만`: with
     # one result a page, the walk must look past its first batch to fill a page.
@@ -272,12 +329,12 @@ def test_the_results_page_lists_the_same_page_on_every_request(client, harbour, 
 # only when the page reaches past the ranked matches, the page's rows (their
 # keywords come in the search document).
 RANKED_PAGE = [
-    "the count of matching published episodes (at most MAX_RESULTS + 1)",
+    "the count of matching published episodes (up to 9 pages past this one)",
     "ids of the ranked candidates, scored and sorted, documents checked for the batch",
     "the page's episodes by id, each with its series and search document",
 ]
 MIXED_PAGE = [
-    "the count of matching published episodes (at most MAX_RESULTS + 1)",
+    "the count of matching published episodes (up to 9 pages past this one)",
     "ids of the ranked candidates, scored and sorted, documents checked for the batch",
     "ids of the plain matches after them, newest first",
     "the page's episodes by id, each with its series and search document",
