@@ -159,7 +159,7 @@ def test_postgresql_runs_no_parallel_workers_and_binds_parameters_on_the_server(
         DATABASE_URL="postgres://column:pw@db.example.com:5432/column_prod", **PRODUCTION
     )
     assert values["db_options"] == {
-        "options": "-c max_parallel_workers_per_gather=0",
+        "options": "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan",
         "server_side_binding": True,
         "prepare_threshold": 5,
     }
@@ -191,6 +191,8 @@ def test_a_postgresql_connection_prepares_the_statements_it_runs_again():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone() == ("0",)
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_custom_plan",)
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "columns_episode"' in statement for statement in prepared), prepared
