@@ -22,11 +22,11 @@ text; `manage.py rebuild_search_index` rebuilds all of them.
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property, reduce
-from operator import add, and_, or_
+from operator import add, and_
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -46,14 +46,16 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from columns.models import Episode, Series
+from columns.models import Episode, EpisodeSearchDocument, Series
+from columns.templatetags.fixed_urls import keyword_address
 from common.text import FOLD_TABLE as _FOLD
-from common.text import PART_SEPARATOR, fold
+from common.text import PART_SEPARATOR, fold, fold_composed, folds_as_casefold
 
 MAX_QUERY_LENGTH = 200
 # More terms than this are not searched (each one is a condition of the query).
@@ -356,16 +358,34 @@ def _relevance(query: ReaderQuery) -> Func:
     return reduce(add, scores)
 
 
-def _ranked(query: ReaderQuery) -> Q:
-    """Episodes scoring above the base point: a term in a short column, or a named number."""
-    conditions = [
-        _in_column(column, term.searched)
-        for term in query.terms
-        for column, _weight in SCORED_COLUMNS
-    ]
+def _score_sql(query: ReaderQuery) -> tuple[str, list]:
+    """`_relevance` as SQL over the search document's table, for the ranked tier.
+
+    Every short column is tested with a plain substring test (`strpos`,
+    SQLite's `instr`), as `_in_column` does on PostgreSQL.
+    """
+    quote = connection.ops.quote_name
+    document = quote(EpisodeSearchDocument._meta.db_table)
+    find = "strpos" if connection.vendor == "postgresql" else "instr"
+    pieces, params = ["1"], []
     if numbers := _numbers(query):
-        conditions.append(Q(number__in=numbers))
-    return reduce(or_, conditions)
+        named = ", ".join(["%s"] * len(numbers))
+        number = f"{quote(Episode._meta.db_table)}.{quote('number')}"
+        pieces.append(f"CASE WHEN {number} IN ({named}) THEN {WEIGHT_NUMBER} ELSE 0 END")
+        params += numbers
+    for term in query.terms:
+        for column, weight in SCORED_COLUMNS:
+            test = f"{find}({document}.{quote(column)}, %s) > 0"
+            pieces.append(f"CASE WHEN {test} THEN {weight} ELSE 0 END")
+            params.append(term.searched)
+    return " + ".join(pieces), params
+
+
+def _holds_sql(query: ReaderQuery, document: str) -> tuple[str, list]:
+    """SQL true when the document (a table alias) holds every term of `query`."""
+    find = "strpos" if connection.vendor == "postgresql" else "instr"
+    tests = [f"{find}({document}.folded_document, %s) > 0" for _ in query.terms]
+    return "(" + " AND ".join(tests) + ")", [term.searched for term in query.terms]
 
 
 def _read_in_turn(q: str) -> Q:
@@ -466,7 +486,7 @@ class SearchResults:
     On SQLite (`ranks_every_match`), one query returns the ids of all the
     matches in order, and a page is a slice of them. On PostgreSQL:
 
-    Only a *ranked* episode (`_ranked`: a term in its headline, keywords or
+    Only a *ranked* episode (a term in its headline, keywords or
     lead, or a number a term names) scores above the base point of 1. Every
     other match scores exactly 1, so among those the order is by publication
     alone. The single order is therefore the ranked matches by score, then the
@@ -557,12 +577,12 @@ class SearchResults:
             return self._rows(self._every_match[start:stop])
         if self.count() <= RANK_ALL_UP_TO and not self.more_than_listed:
             return list(search_episodes(self.query, series=self.series, now=self.now)[start:stop])
-        ranked = _first_holding(self._ranked_candidates(), self.query, stop)
+        ranked = _first_holding(self._ranked_batch, stop)
         ids = ranked[start:stop]
         if len(ids) < stop - start:
             # The ranked matches ran out (all len(ranked) of them): the plain
             # ones continue the order where they stopped.
-            plain = _first_holding(self._newest(), self.query, stop - len(ranked), plain=True)
+            plain = _first_holding(self._newest_batch, stop - len(ranked), plain=True)
             ids += plain[max(start - len(ranked), 0) :]
         return self._rows(ids)
 
@@ -571,24 +591,72 @@ class SearchResults:
         rows = _as_results(self.scope.filter(pk__in=ids)).order_by().in_bulk()
         return [rows[pk] for pk in ids if pk in rows]
 
-    def _ranked_candidates(self) -> QuerySet[Episode]:
-        """Episodes scoring above 1 by their short columns, best first; documents unchecked."""
-        return (
-            self.scope.filter(_ranked(self.query))
-            .annotate(relevance=_relevance(self.query))
-            .order_by("-relevance", "-publish_at", "-pk")
-        )
+    def _ranked_batch(self, offset: int, limit: int) -> list[tuple[int, int, bool]]:
+        """The ranked episodes from `offset`, best first: (id, relevance, holds every term).
 
-    def _newest(self) -> QuerySet[Episode]:
-        """Every episode in scope, newest first, with the score its short columns give.
+        The ranked episodes score above 1 from their short columns alone; their
+        documents are checked only for the batch. One statement in three layers:
+
+        1. `scored`: every episode in scope with its score, computed once. The
+           score's substring tests are most of the query's time, and with a
+           filter on the score in the same layer PostgreSQL would run them again
+           (once in WHERE, once in the SELECT list); `OFFSET 0` keeps the layer
+           from being merged into the next one.
+        2. the episodes scoring above 1, sorted best first, the batch cut out;
+        3. the batch's documents, checked for every term.
+
+        Written as SQL around the scope's own query (what readers may see stays
+        `Episode.objects.published`): building the score as six CASE expressions
+        per two terms in the ORM took 1.5-3 ms of Python a search, and the
+        single layer 46 ms against 32 for two terms over 20,000 episodes
+        (docs/search.md). tests/columns/test_search_tiers.py holds it to
+        `search_episodes`' order.
+        """
+        score, score_params = _score_sql(self.query)
+        scored, scored_params = (
+            self.scope.order_by()
+            .filter(search_document__isnull=False)
+            .annotate(relevance=RawSQL(score, score_params, output_field=IntegerField()))  # noqa: S611 - terms are parameters
+            .values_list("id", "publish_at", "relevance")
+            .query.sql_with_params()
+        )
+        # A subquery with OFFSET (SQLite: with a LIMIT) is never merged into its outer query.
+        fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+        holds, holds_params = _holds_sql(self.query, "document")
+        document_table = connection.ops.quote_name(EpisodeSearchDocument._meta.db_table)
+        sql = (
+            f"SELECT ranked.id, ranked.relevance, {holds} FROM ("  # noqa: S608 - no values in the text
+            f"SELECT * FROM ({scored} {fence}) AS scored WHERE scored.relevance > 1 "
+            "ORDER BY scored.relevance DESC, scored.publish_at DESC, scored.id DESC "
+            "LIMIT %s OFFSET %s"
+            f") AS ranked INNER JOIN {document_table} AS document "
+            "ON document.episode_id = ranked.id "
+            "ORDER BY ranked.relevance DESC, ranked.publish_at DESC, ranked.id DESC"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*holds_params, *scored_params, limit, offset])
+            return [(pk, relevance, bool(held)) for pk, relevance, held in cursor.fetchall()]
+
+    def _newest_batch(self, offset: int, limit: int) -> list[tuple[int, int, bool]]:
+        """Every episode in scope, newest first, `offset` to `offset + limit`, with its score.
 
         The walk through the plain matches passes over ranked episodes in
         Python (`relevance` above 1) rather than excluding them in SQL, so that
         the query stays a walk down the publication index that stops at its
         LIMIT: a condition on the short columns in WHERE has PostgreSQL read
-        all of them and sort.
+        all of them and sort. Each document is checked in the SELECT list
+        (`_read_in_turn`), which PostgreSQL evaluates after the LIMIT.
         """
-        return self.scope.annotate(relevance=_relevance(self.query)).order_by("-publish_at", "-pk")
+        holding = ExpressionWrapper(
+            reduce(and_, (_read_in_turn(t.searched) for t in self.query.terms)),
+            output_field=BooleanField(),
+        )
+        rows = (
+            self.scope.annotate(relevance=_relevance(self.query), holds_every_term=holding)
+            .order_by("-publish_at", "-pk")
+            .values_list("pk", "relevance", "holds_every_term")
+        )
+        return list(rows[offset : offset + limit])
 
     def _matching(self) -> QuerySet[Episode]:
         """Episodes in scope holding every term, through the trigram index."""
@@ -596,34 +664,27 @@ class SearchResults:
 
 
 def _first_holding(
-    candidates: QuerySet[Episode], query: ReaderQuery, stop: int, *, plain: bool = False
+    batch: Callable[[int, int], list[tuple[int, int, bool]]], stop: int, *, plain: bool = False
 ) -> list[int]:
     """Ids of the first `stop` candidates, in their order, whose document holds every term.
 
-    With `plain`, only candidates scoring exactly 1 (`relevance`) count. All
-    of them, when fewer than `stop` qualify.
+    `batch(offset, limit)` reads candidates as (id, relevance, holds every
+    term). With `plain`, only candidates scoring exactly 1 count. All of them,
+    when fewer than `stop` qualify.
 
-    The candidates are read in batches of ids, each document checked in the
-    SELECT list rather than in WHERE: PostgreSQL evaluates an expensive column
-    after the sort and the LIMIT, so a batch reads as many documents as it has
-    rows however many candidates it was sorted from, and sorts narrow rows. A
-    batch leaves room for candidates lacking a term (and, on the plain walk,
-    for ranked ones); a page still short asks for a batch four times larger.
+    A batch checks only its own rows' documents, however many candidates it
+    was sorted from. It leaves room for candidates lacking a term (and, on the
+    plain walk, for ranked ones); a page still short asks for a batch four
+    times larger.
     """
-    holding = ExpressionWrapper(
-        reduce(and_, (_read_in_turn(t.searched) for t in query.terms)), output_field=BooleanField()
-    )
-    candidates = candidates.annotate(holds_every_term=holding).values_list(
-        "pk", "relevance", "holds_every_term"
-    )
     found: list[int] = []
-    offset, batch = 0, (4 if plain else 2) * stop
+    offset, size = 0, (4 if plain else 2) * stop
     while True:
-        rows = list(candidates[offset : offset + batch])
+        rows = batch(offset, size)
         found += [pk for pk, relevance, holds in rows if holds and not (plain and relevance > 1)]
-        if len(found) >= stop or len(rows) < batch:
+        if len(found) >= stop or len(rows) < size:
             return found[:stop]
-        offset, batch = offset + batch, 4 * batch
+        offset, size = offset + size, 4 * size
 
 
 class SearchPaginator(Paginator):
@@ -685,15 +746,23 @@ def suggestions(*, series: Series | None = None, now: datetime | None = None) ->
 # --- Showing results ---------------------------------------------------------------
 
 
-def _match_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
-    """Where any needle occurs in `text`, as merged (start, end) offsets into `text` itself."""
+def _folded_with_origins(text: str) -> tuple[str, list[int]]:
+    """`text` folded, and for each folded character the index in `text` it came from."""
+    if folds_as_casefold(text):  # one for one, spaces dropped
+        lowered = text.casefold()
+        return lowered.replace(" ", ""), [i for i, char in enumerate(lowered) if char != " "]
     folded: list[str] = []
     origins: list[int] = []
     for index, char in enumerate(text):
         piece = _FOLD[ord(char)]
         folded.append(piece)
         origins.extend([index] * len(piece))
-    haystack = "".join(folded)
+    return "".join(folded), origins
+
+
+def _match_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
+    """Where any needle occurs in `text`, as merged (start, end) offsets into `text` itself."""
+    haystack, origins = _folded_with_origins(text)
     found_spans: list[tuple[int, int]] = []
     for needle in needles:
         found = haystack.find(needle) if needle else -1
@@ -744,7 +813,7 @@ def passage(passage_text: str, needles: str | Iterable[str]) -> SafeString:
     parts = passage_text.split(PART_SEPARATOR)
     best, best_count = None, 0
     for part in parts:
-        folded_part = part.translate(_FOLD)
+        folded_part = fold_composed(part)
         count = sum(1 for needle in needles if needle in folded_part)
         if count > best_count:
             best, best_count = part, count
@@ -770,12 +839,30 @@ def passage(passage_text: str, needles: str | Iterable[str]) -> SafeString:
     return escape(opening)
 
 
-@dataclass
+@dataclass(frozen=True)
+class KeywordLink:
+    name: str
+    url: str
+    matched: bool  # the keyword holds a term: shown marked
+
+
+@dataclass(frozen=True)
 class SearchHit:
+    """One result card, every value the template shows worked out beforehand.
+
+    Twenty cards are most of a results page's cost: in the template, each
+    card's two date filters and its keyword addresses took 3 of the page's
+    6 ms (the time zone and script prefix are looked up anew at each use).
+    """
+
     episode: Episode
+    url: str
+    series_url: str
+    published: datetime  # local time
+    published_text: str  # `2026년 3월 5일`, as the episode cards say it
     headline_html: SafeString
     passage_html: SafeString
-    keywords: list[tuple[str, str, bool]] = field(default_factory=list)  # (name, slug, matched)
+    keywords: list[KeywordLink] = field(default_factory=list)
 
 
 def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
@@ -784,15 +871,32 @@ def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
     The keywords come with the document, so the page runs no taggit query.
     """
     needles = query.needles
-    return [
-        SearchHit(
-            episode=episode,
-            headline_html=highlight(episode.headline, needles),
-            passage_html=passage(episode.search_document.passage_text, needles),
-            keywords=[
-                (name, slug, any(n in fold(name) for n in needles))
-                for name, slug in episode.search_document.keywords
-            ],
+    zone = timezone.get_current_timezone()
+    script_prefix = get_script_prefix()
+    series_urls: dict[int, str] = {}
+    hits = []
+    for episode in episodes:
+        series = episode.series
+        if series.pk not in series_urls:
+            series_urls[series.pk] = series.get_absolute_url()
+        published = timezone.localtime(episode.publish_at, zone)
+        hits.append(
+            SearchHit(
+                episode=episode,
+                url=episode.get_absolute_url(),
+                series_url=series_urls[series.pk],
+                published=published,
+                published_text=f"{published.year}년 {published.month}월 {published.day}일",
+                headline_html=highlight(episode.headline, needles),
+                passage_html=passage(episode.search_document.passage_text, needles),
+                keywords=[
+                    KeywordLink(
+                        name,
+                        keyword_address(slug, script_prefix),
+                        any(n in fold(name) for n in needles),
+                    )
+                    for name, slug in episode.search_document.keywords
+                ],
+            )
         )
-        for episode in episodes
-    ]
+    return hits

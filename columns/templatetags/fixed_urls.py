@@ -41,6 +41,11 @@ def _keyword(slug: str, script_prefix: str) -> str:
     return reverse("columns:keyword", args=[slug])
 
 
+def keyword_address(slug: str, script_prefix: str) -> str:
+    """A keyword page's address, for code that has looked up the script prefix once."""
+    return _keyword(slug, script_prefix)
+
+
 @register.simple_tag
 def keyword_url(slug: str) -> str:
     """`{% url 'columns:keyword' slug %}`: a keyword's page, looked up once per slug."""

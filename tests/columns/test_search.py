@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -203,6 +203,32 @@ def test_matching_headline_and_keywords_are_highlighted(client):
     assert "<mark>반도체</mark>의 봄" in html
     assert "#<mark>반도체</mark>" in html
     assert "#날씨" in html
+
+
+def test_a_result_card_dates_the_episode_in_seoul_and_links_it_and_its_series(client):
+    # 16:30 in UTC is already the next morning in Seoul.
+    published = datetime(2026, 3, 4, 16, 30, tzinfo=UTC)
+    episode = make_searchable_episode(headline="새벽 항구", publish_at=published)
+    html = search(client, "새벽항구")
+    card = re.search(r'<li class="search-result">(.*?)</li>', html, re.S).group(1)
+    assert f'href="{episode.get_absolute_url()}"' in card
+    assert f'<a href="{episode.series.get_absolute_url()}">{episode.series.title}</a>' in card
+    assert '<time datetime="2026-03-05T01:30:00+09:00">2026년 3월 5일</time>' in card
+
+
+@pytest.mark.parametrize(
+    ("headline", "typed", "marked"),
+    [
+        ("생성형 AI가 바꾼 교실", "ai가", "AI가"),  # folds as its casefold
+        ("ＡＩ 반도체…의 겨울", "ai반도체", "ＡＩ 반도체"),  # full-width: NFKC changes it
+        ("Straße 위의 AI", "strasse", "Straße"),  # ß is two letters folded
+    ],
+)
+def test_a_highlight_marks_the_text_as_written_whichever_way_it_folds(
+    client, headline, typed, marked
+):
+    make_searchable_episode(headline=headline)
+    assert f"<mark>{marked}</mark>" in search(client, typed)
 
 
 def keyword_links(html: str) -> list[tuple[str, str]]:
