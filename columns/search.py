@@ -20,6 +20,7 @@ columns.projections after every committed write that changes an episode's
 text; `manage.py rebuild_search_index` rebuilds all of them.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +30,7 @@ from functools import cached_property, reduce
 from operator import add, and_
 
 from django.core.paginator import Paginator
+from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -46,6 +48,8 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
+from django.dispatch import receiver
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import escape, format_html
@@ -53,7 +57,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from columns.models import Episode, EpisodeSearchDocument, Series
-from columns.templatetags.fixed_urls import keyword_address
+from columns.templatetags.fixed_urls import episode_address, keyword_address
 from common.text import FOLD_TABLE as _FOLD
 from common.text import PART_SEPARATOR, fold, fold_composed, folds_as_casefold
 
@@ -803,6 +807,13 @@ def highlight(text: str, needles: str | Iterable[str]) -> SafeString:
     return _marked(text, _match_spans(text, _needles(needles)), 0, len(text))
 
 
+def _folded_parts(passage_text: str) -> list[str]:
+    """Each part of the passage text, folded (all at once where it folds as its casefold)."""
+    if folds_as_casefold(passage_text.replace(PART_SEPARATOR, " ")):
+        return passage_text.replace(" ", "").casefold().split(PART_SEPARATOR)
+    return [fold_composed(part) for part in passage_text.split(PART_SEPARATOR)]
+
+
 def passage(passage_text: str, needles: str | Iterable[str]) -> SafeString:
     """The passage around the first match, escaped and highlighted; else the opening lines.
 
@@ -812,8 +823,7 @@ def passage(passage_text: str, needles: str | Iterable[str]) -> SafeString:
     needles = _needles(needles)
     parts = passage_text.split(PART_SEPARATOR)
     best, best_count = None, 0
-    for part in parts:
-        folded_part = fold_composed(part)
+    for part, folded_part in zip(parts, _folded_parts(passage_text), strict=True):
         count = sum(1 for needle in needles if needle in folded_part)
         if count > best_count:
             best, best_count = part, count
@@ -839,11 +849,24 @@ def passage(passage_text: str, needles: str | Iterable[str]) -> SafeString:
     return escape(opening)
 
 
-@dataclass(frozen=True)
-class KeywordLink:
-    name: str
-    url: str
-    matched: bool  # the keyword holds a term: shown marked
+@functools.lru_cache(maxsize=4096)
+def _keyword_link(name: str, slug: str, matched: bool, script_prefix: str) -> SafeString:
+    """A result card's keyword link (includes/search_keyword.html), drawn once per keyword.
+
+    The same keywords recur on every card and in every search; drawn in the
+    page's loop, the hundred links of a page of results took a third of its
+    template time.
+    """
+    url = keyword_address(slug, script_prefix)
+    return render_to_string(
+        "includes/search_keyword.html", {"name": name, "url": url, "matched": matched}
+    )
+
+
+@receiver(setting_changed)
+def _forget_keyword_links(*, setting: str, **kwargs) -> None:
+    if setting in {"ROOT_URLCONF", "TEMPLATES"}:
+        _keyword_link.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -862,7 +885,7 @@ class SearchHit:
     published_text: str  # `2026년 3월 5일`, as the episode cards say it
     headline_html: SafeString
     passage_html: SafeString
-    keywords: list[KeywordLink] = field(default_factory=list)
+    keyword_links: list[SafeString] = field(default_factory=list)  # `matched` ones marked
 
 
 def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
@@ -883,18 +906,14 @@ def present(episodes: Iterable[Episode], query: ReaderQuery) -> list[SearchHit]:
         hits.append(
             SearchHit(
                 episode=episode,
-                url=episode.get_absolute_url(),
+                url=episode_address(series.slug, episode.number, script_prefix),
                 series_url=series_urls[series.pk],
                 published=published,
                 published_text=f"{published.year}년 {published.month}월 {published.day}일",
                 headline_html=highlight(episode.headline, needles),
                 passage_html=passage(episode.search_document.passage_text, needles),
-                keywords=[
-                    KeywordLink(
-                        name,
-                        keyword_address(slug, script_prefix),
-                        any(n in fold(name) for n in needles),
-                    )
+                keyword_links=[
+                    _keyword_link(name, slug, any(n in fold(name) for n in needles), script_prefix)
                     for name, slug in episode.search_document.keywords
                 ],
             )
