@@ -231,6 +231,23 @@ def test_a_highlight_marks_the_text_as_written_whichever_way_it_folds(
     assert f"<mark>{marked}</mark>" in search(client, typed)
 
 
+def test_a_keyword_is_marked_only_in_the_searches_it_matches(client):
+    make_searchable_episode(headline="반도체의 봄", keywords=("반도체",))
+    assert "#<mark>반도체</mark>" in search(client, "반도체")
+    html = search(client, "봄")
+    assert "#반도체</a>" in html and "<mark>반도체</mark>" not in html
+
+
+def test_a_result_links_to_the_episode_at_its_series_current_address(client):
+    episode = make_searchable_episode(headline="등대지기의 편지")
+    search(client, "등대지기")
+    episode.series.slug = "lighthouse-letters"
+    episode.series.save()
+    html = search(client, "등대지기")
+    assert 'href="/series/lighthouse-letters/' in html
+    assert f'href="{episode.get_absolute_url()}"' in html
+
+
 def keyword_links(html: str) -> list[tuple[str, str]]:
     block = re.search(r'<ul class="search-keywords"[^>]*>(.*?)</ul>', html, re.S).group(1)
     return re.findall(r'<a href="([^"]+)">#(?:<mark>)?([^<]+)', block)
