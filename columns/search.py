@@ -362,15 +362,20 @@ def _relevance(query: ReaderQuery) -> Func:
     return reduce(add, scores)
 
 
+def _substring_test(column: str) -> str:
+    """SQL true when `column` (already quoted) holds the next parameter: `strpos` / `instr`."""
+    find = "strpos" if connection.vendor == "postgresql" else "instr"
+    return f"{find}({column}, %s) > 0"
+
+
 def _score_sql(query: ReaderQuery) -> tuple[str, list]:
     """`_relevance` as SQL over the search document's table, for the ranked tier.
 
-    Every short column is tested with a plain substring test (`strpos`,
-    SQLite's `instr`), as `_in_column` does on PostgreSQL.
+    Every short column is tested with a plain substring test, as `_in_column`
+    does on PostgreSQL.
     """
     quote = connection.ops.quote_name
     document = quote(EpisodeSearchDocument._meta.db_table)
-    find = "strpos" if connection.vendor == "postgresql" else "instr"
     pieces, params = ["1"], []
     if numbers := _numbers(query):
         named = ", ".join(["%s"] * len(numbers))
@@ -379,7 +384,7 @@ def _score_sql(query: ReaderQuery) -> tuple[str, list]:
         params += numbers
     for term in query.terms:
         for column, weight in SCORED_COLUMNS:
-            test = f"{find}({document}.{quote(column)}, %s) > 0"
+            test = _substring_test(f"{document}.{quote(column)}")
             pieces.append(f"CASE WHEN {test} THEN {weight} ELSE 0 END")
             params.append(term.searched)
     return " + ".join(pieces), params
@@ -387,9 +392,8 @@ def _score_sql(query: ReaderQuery) -> tuple[str, list]:
 
 def _holds_sql(query: ReaderQuery, document: str) -> tuple[str, list]:
     """SQL true when the document (a table alias) holds every term of `query`."""
-    find = "strpos" if connection.vendor == "postgresql" else "instr"
-    tests = [f"{find}({document}.folded_document, %s) > 0" for _ in query.terms]
-    return "(" + " AND ".join(tests) + ")", [term.searched for term in query.terms]
+    test = _substring_test(f"{document}.{connection.ops.quote_name('folded_document')}")
+    return "(" + " AND ".join([test] * len(query.terms)) + ")", [t.searched for t in query.terms]
 
 
 def _read_in_turn(q: str) -> Q:
