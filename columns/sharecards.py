@@ -64,6 +64,15 @@ def _token(*parts) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:20]
 
 
+def signing_fingerprint() -> str:
+    """Changes with the secret key that signs every card's name, and reveals nothing of it.
+
+    Stored pages name their cards, so a new key (a rotation, or `make serve`
+    after `make run` on one database) must make them out of date.
+    """
+    return _token("signing")
+
+
 def _extension(cover) -> str:
     return "jpg" if cover else "png"
 

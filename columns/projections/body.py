@@ -106,6 +106,7 @@ def body_version() -> str:
         settings.SITE_URL,
         settings.SITE_NAME,
         sharecards.CARD_FORMAT,
+        sharecards.signing_fingerprint(),  # card names are signed with the secret key
     ):
         digest.update(f"\0{value}".encode())
     return digest.hexdigest()[:16]

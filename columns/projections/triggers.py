@@ -463,5 +463,5 @@ def connect() -> None:
 
 def _forget_body_version(setting, **kwargs):
     # Settings change at run time only in tests (override_settings); follow them.
-    if setting in {"LINKCHECK_ARCHIVE_AFTER_FAILURES", "SITE_URL", "SITE_NAME"}:
+    if setting in {"LINKCHECK_ARCHIVE_AFTER_FAILURES", "SITE_URL", "SITE_NAME", "SECRET_KEY"}:
         body.body_version.cache_clear()

@@ -191,12 +191,14 @@ def test_the_body_version_follows_the_templates_settings_it_depends_on(settings,
     seen.add(rendering.body_version())
     settings.SITE_URL = "https://elsewhere.example"  # absolute addresses
     seen.add(rendering.body_version())
+    settings.SECRET_KEY = "another-secret-" + "k" * 40  # signs the share cards' names
+    seen.add(rendering.body_version())
     from columns import sharecards
 
     monkeypatch.setattr(sharecards, "CARD_FORMAT", sharecards.CARD_FORMAT + 1)  # card addresses
     rendering.body_version.cache_clear()
     seen.add(rendering.body_version())
-    assert len(seen) == 5
+    assert len(seen) == 6
 
 
 def test_a_failed_write_leaves_the_stored_body_as_it_was():
